@@ -1,0 +1,190 @@
+//! The command line, as clap derive structs: names, help and value parsing only, no logic.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// evt: a debugger for event-driven systems on Kafka-protocol brokers.
+///
+/// Follow topics live, travel back to any offset or time and read a window in order.
+#[derive(Debug, Parser)]
+#[command(name = "evt", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Bootstrap brokers, comma separated (host:port,…). Default: the profile's, else localhost:9092.
+    #[arg(short, long, env = "EVT_BROKERS", global = true, value_name = "LIST")]
+    pub brokers: Option<String>,
+
+    /// A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL.
+    #[arg(short = 'X', value_name = "KEY=VALUE", global = true)]
+    pub properties: Vec<String>,
+
+    /// A file of key=value librdkafka properties (the kcat.conf format).
+    #[arg(long = "config", value_name = "FILE", global = true)]
+    pub config_file: Option<PathBuf>,
+
+    /// A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG).
+    #[arg(long, env = "EVT_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// How long to wait for the broker before failing (e.g. 10s, 500ms, 1m).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read a bounded window of events (time travel), then exit.
+    ///
+    /// Examples: evt read orders --from 2h; evt read orders -p 0 --from -100;
+    /// evt read orders payments --from 2026-11-24T10:00 --until 2026-11-24T10:05
+    Read(ReadArgs),
+    /// Follow new events live, like tail -f, until Ctrl-C.
+    ///
+    /// Examples: evt tail orders; evt tail orders -n 10; evt tail orders payments --count 5
+    Tail(TailArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Topics to read; several are merged into one timeline.
+    #[arg(required = true, value_name = "TOPIC")]
+    pub topics: Vec<String>,
+
+    /// Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS.
+    #[arg(
+        long,
+        value_name = "POS",
+        default_value = "beginning",
+        allow_hyphen_values = true
+    )]
+    pub from: String,
+
+    /// Where to stop, exclusive (same grammar as --from). Default: the end when evt started.
+    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
+    pub until: Option<String>,
+
+    /// How events from several partitions are ordered.
+    #[arg(long, value_enum, default_value_t = Order::Time)]
+    pub order: Order,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// Topics to follow.
+    #[arg(required = true, value_name = "TOPIC")]
+    pub topics: Vec<String>,
+
+    /// First show the last N events of each partition.
+    #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 0)]
+    pub lines: u64,
+
+    /// Stop at this position (an offset, or a time that is reached), exclusive.
+    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
+    pub until: Option<String>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Which partitions and how many events.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Only these partitions, comma separated (e.g. -p 0,2).
+    #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
+    pub partitions: Vec<i32>,
+
+    /// Stop after N events in all.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Print the resolved plan (partition, start, end, count) and exit.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format. Default: pretty on a terminal, json (the envelope) when piped.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// When to use colour (NO_COLOR and TERM=dumb are honoured under auto).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// One timeline across partitions, merged by timestamp.
+    Time,
+    /// Each partition in offset order, as it arrives.
+    Partition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A coloured header line and indented JSON, for people.
+    Pretty,
+    /// One envelope per line, lossless, for machines and files.
+    Json,
+    /// The payload only, one per line, for jq.
+    Value,
+    /// A table: partition, offset, time, key, value.
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn negative_positions_are_values_not_flags() {
+        let cli = Cli::try_parse_from(["evt", "read", "orders", "--from", "-100"]).unwrap();
+        let Command::Read(read) = cli.command else {
+            panic!("expected read")
+        };
+        assert_eq!(read.from, "-100");
+    }
+
+    #[test]
+    fn global_flags_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["evt", "tail", "orders", "-b", "h:1", "-X", "a=b"]).unwrap();
+        assert_eq!(cli.connection.brokers.as_deref(), Some("h:1"));
+        assert_eq!(cli.connection.properties, ["a=b"]);
+    }
+}

@@ -1,0 +1,458 @@
+//! `Config::from_cli`: profiles, environment, `-X` properties, positions and output decisions.
+//!
+//! Everything the user can get wrong is checked here, before any broker is contacted.
+//! Nothing after this module reads clap structs or the environment.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::{self, Cli, ColorChoice, Format, Order};
+use crate::error::EvtError;
+use crate::position::{parse_duration, Position};
+
+/// The broker used when neither a flag, `EVT_BROKERS` nor a profile names one.
+pub const DEFAULT_BROKERS: &str = "localhost:9092";
+
+/// How to reach the cluster.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub brokers: String,
+    /// librdkafka properties in the order they apply (later wins).
+    pub properties: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub profile: Option<String>,
+    pub readonly: bool,
+    /// 0 quiet, 1 notes on stderr, 2 librdkafka debug logs too.
+    pub verbose: u8,
+}
+
+/// Everything a command needs, decided up front.
+#[derive(Debug)]
+pub struct Config {
+    pub connection: Connection,
+    pub job: Job,
+}
+
+#[derive(Debug)]
+pub enum Job {
+    Read(ReadJob),
+    Tail(TailJob),
+}
+
+/// Which topics and partitions, between which positions.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub topics: Vec<String>,
+    /// Empty means every partition.
+    pub partitions: Vec<i32>,
+    pub from: Position,
+    /// `None` is the end snapshotted at start (read) or never (tail).
+    pub until: Option<Position>,
+}
+
+#[derive(Debug)]
+pub struct ReadJob {
+    pub window: Window,
+    pub order: Order,
+    pub count: Option<u64>,
+    pub explain: bool,
+    pub output: Output,
+}
+
+#[derive(Debug)]
+pub struct TailJob {
+    pub window: Window,
+    pub count: Option<u64>,
+    pub explain: bool,
+    pub output: Output,
+}
+
+/// How events are printed.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub format: Format,
+    pub color: bool,
+}
+
+impl Config {
+    pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
+        let env = Environment::capture();
+        let connection = Connection::from_args(&cli.connection, cli.verbose, &env)?;
+        let stdout_is_terminal = std::io::stdout().is_terminal();
+        let job = match cli.command {
+            cli::Command::Read(args) => Job::Read(ReadJob {
+                window: Window {
+                    topics: args.topics,
+                    partitions: args.select.partitions,
+                    from: parse_position("--from", &args.from)?,
+                    until: args
+                        .until
+                        .as_deref()
+                        .map(|u| parse_position("--until", u))
+                        .transpose()?,
+                },
+                order: args.order,
+                count: args.select.count,
+                explain: args.select.explain,
+                output: Output::decide(&args.output, stdout_is_terminal, &env),
+            }),
+            cli::Command::Tail(args) => Job::Tail(TailJob {
+                window: Window {
+                    topics: args.topics,
+                    partitions: args.select.partitions,
+                    from: if args.lines > 0 {
+                        Position::FromEnd(args.lines)
+                    } else {
+                        Position::End
+                    },
+                    until: args
+                        .until
+                        .as_deref()
+                        .map(|u| parse_position("--until", u))
+                        .transpose()?,
+                },
+                count: args.select.count,
+                explain: args.select.explain,
+                output: Output::decide(&args.output, stdout_is_terminal, &env),
+            }),
+        };
+        Ok(Config { connection, job })
+    }
+}
+
+fn parse_position(flag: &str, text: &str) -> anyhow::Result<Position> {
+    Position::parse(text).map_err(|e| EvtError::usage(format!("{flag} {text}: {e}")))
+}
+
+/// The environment variables evt reads, captured once.
+#[derive(Debug, Default)]
+struct Environment {
+    no_color: bool,
+    dumb_terminal: bool,
+    config_path: Option<PathBuf>,
+    home: Option<PathBuf>,
+    xdg_config_home: Option<PathBuf>,
+}
+
+impl Environment {
+    fn capture() -> Environment {
+        let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        Environment {
+            no_color: non_empty("NO_COLOR").is_some(),
+            dumb_terminal: std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+            config_path: non_empty("EVT_CONFIG").map(PathBuf::from),
+            home: non_empty("HOME").map(PathBuf::from),
+            xdg_config_home: non_empty("XDG_CONFIG_HOME").map(PathBuf::from),
+        }
+    }
+
+    /// `EVT_CONFIG`, else `$XDG_CONFIG_HOME/evt/config.toml`, else `~/.config/evt/config.toml`.
+    fn profile_file(&self) -> Option<PathBuf> {
+        if let Some(path) = &self.config_path {
+            return Some(path.clone());
+        }
+        let base = self
+            .xdg_config_home
+            .clone()
+            .or_else(|| self.home.as_ref().map(|h| h.join(".config")))?;
+        Some(base.join("evt").join("config.toml"))
+    }
+}
+
+impl Output {
+    fn decide(args: &cli::OutputArgs, stdout_is_terminal: bool, env: &Environment) -> Output {
+        let format = args.format.unwrap_or(if stdout_is_terminal {
+            Format::Pretty
+        } else {
+            Format::Json
+        });
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stdout_is_terminal && !env.no_color && !env.dumb_terminal,
+        };
+        Output { format, color }
+    }
+}
+
+/// `~/.config/evt/config.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    /// The profile used when none is named.
+    #[serde(default)]
+    default: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Profile {
+    #[serde(default)]
+    brokers: Option<String>,
+    #[serde(default)]
+    properties: BTreeMap<String, String>,
+    #[serde(default)]
+    readonly: bool,
+}
+
+impl Connection {
+    fn from_args(
+        args: &cli::ConnectionArgs,
+        verbose: u8,
+        env: &Environment,
+    ) -> anyhow::Result<Connection> {
+        let timeout = parse_duration(&args.timeout)
+            .map_err(|e| EvtError::usage(format!("--timeout {}: {e}", args.timeout)))?;
+        if timeout.is_zero() {
+            return Err(EvtError::usage(
+                "--timeout must be more than zero, e.g. 10s",
+            ));
+        }
+        let (profile_name, profile) = load_profile(args.profile.as_deref(), env)?;
+        let mut properties: Vec<(String, String)> = profile
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(path) = &args.config_file {
+            properties.extend(read_properties_file(path)?);
+        }
+        for p in &args.properties {
+            properties.push(parse_property(p).map_err(|e| EvtError::usage(format!("-X {e}")))?);
+        }
+        let from_properties = properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "bootstrap.servers" || k == "metadata.broker.list")
+            .map(|(_, v)| v.clone());
+        let brokers = args
+            .brokers
+            .clone()
+            .or(profile.brokers.clone())
+            .or(from_properties)
+            .unwrap_or_else(|| DEFAULT_BROKERS.to_string());
+        Ok(Connection {
+            brokers,
+            properties,
+            timeout,
+            profile: profile_name,
+            readonly: profile.readonly,
+            verbose,
+        })
+    }
+
+    /// The properties with secrets masked, for `-v` output and error messages.
+    pub fn redacted_properties(&self) -> Vec<(String, String)> {
+        self.properties
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret(k) {
+                    "[redacted]".to_string()
+                } else {
+                    v.clone()
+                };
+                (k.clone(), shown)
+            })
+            .collect()
+    }
+}
+
+/// Properties whose values must never be printed.
+pub fn is_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "oauthbearer.config",
+        "ssl.key.pem",
+        "jaas",
+    ]
+    .iter()
+    .any(|s| key.contains(s))
+}
+
+fn load_profile(
+    requested: Option<&str>,
+    env: &Environment,
+) -> anyhow::Result<(Option<String>, Profile)> {
+    let Some(path) = env.profile_file() else {
+        return match requested {
+            Some(name) => Err(EvtError::usage(format!(
+                "profile '{name}' requested but no config file location (set HOME or EVT_CONFIG)"
+            ))),
+            None => Ok((None, Profile::default())),
+        };
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && requested.is_none() => {
+            return Ok((None, Profile::default()))
+        }
+        Err(e) => {
+            return Err(EvtError::usage(format!(
+                "cannot read profiles from {}: {e}; create it or set EVT_CONFIG",
+                path.display()
+            )))
+        }
+    };
+    let mut file: ProfileFile = toml::from_str(&text).map_err(|e| {
+        EvtError::usage(format!(
+            "{} is not a valid evt config: {}",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    let Some(name) = requested.map(str::to_string).or(file.default.clone()) else {
+        return Ok((None, Profile::default()));
+    };
+    match file.profiles.remove(&name) {
+        Some(profile) => Ok((Some(name), profile)),
+        None => {
+            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+            Err(EvtError::usage(format!(
+                "profile '{name}' not found in {}; known profiles: {}",
+                path.display(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )))
+        }
+    }
+}
+
+fn parse_property(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!(
+            "'{text}' is not key=value, e.g. -X security.protocol=SSL"
+        )),
+    }
+}
+
+/// Reads a kcat.conf-style file: `key=value` lines, `#` comments, blank lines.
+fn read_properties_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| EvtError::usage(format!("cannot read --config {}: {e}", path.display())))?;
+    parse_properties(&text)
+        .map_err(|(line, e)| EvtError::usage(format!("{}:{line}: {e}", path.display())))
+}
+
+fn parse_properties(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .map(|(n, l)| parse_property(l).map_err(|e| (n, e)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn env_with(config: Option<&Path>) -> Environment {
+        Environment {
+            config_path: config.map(Path::to_path_buf),
+            ..Environment::default()
+        }
+    }
+
+    fn connection(args: &[&str], env: &Environment) -> anyhow::Result<Connection> {
+        let mut argv = vec!["evt"];
+        argv.extend_from_slice(args);
+        argv.extend_from_slice(&["read", "t"]);
+        let cli = Cli::try_parse_from(argv).unwrap();
+        Connection::from_args(&cli.connection, 0, env)
+    }
+
+    #[test]
+    fn properties_file_format() {
+        let parsed = parse_properties("# comment\n\nsecurity.protocol = SSL\nsasl.password=a=b\n");
+        assert_eq!(
+            parsed.unwrap(),
+            vec![
+                ("security.protocol".into(), "SSL".into()),
+                ("sasl.password".into(), "a=b".into())
+            ]
+        );
+        assert_eq!(parse_properties("ok=1\nbroken").unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn precedence_flag_over_profile_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(
+            &file,
+            "default = \"dev\"\n[profiles.dev]\nbrokers = \"dev:9092\"\n\
+             [profiles.prod]\nbrokers = \"prod:9092\"\nreadonly = true\n\
+             [profiles.prod.properties]\n\"sasl.password\" = \"hunter2\"\n",
+        )
+        .unwrap();
+        let env = env_with(Some(&file));
+        assert_eq!(connection(&[], &env).unwrap().brokers, "dev:9092");
+        let prod = connection(&["--profile", "prod"], &env).unwrap();
+        assert_eq!(prod.brokers, "prod:9092");
+        assert!(prod.readonly);
+        assert_eq!(
+            prod.redacted_properties(),
+            vec![("sasl.password".into(), "[redacted]".into())]
+        );
+        let flag = connection(&["--profile", "prod", "-b", "flag:1"], &env).unwrap();
+        assert_eq!(flag.brokers, "flag:1");
+        let err = connection(&["--profile", "nope"], &env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("known profiles: dev, prod"), "{err}");
+    }
+
+    #[test]
+    fn no_config_file_means_defaults() {
+        let env = env_with(Some(Path::new("/nonexistent/evt.toml")));
+        let c = connection(&[], &env).unwrap();
+        assert_eq!(c.brokers, DEFAULT_BROKERS);
+        assert_eq!(c.timeout, Duration::from_secs(10));
+        assert!(connection(&["--profile", "x"], &env).is_err());
+    }
+
+    #[test]
+    fn x_properties_and_config_file_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kcat.conf");
+        std::fs::write(&file, "client.id=fromfile\nbootstrap.servers=file:1\n").unwrap();
+        let env = env_with(None);
+        let path = file.to_str().unwrap();
+        let c = connection(&["--config", path, "-X", "client.id=flag"], &env).unwrap();
+        assert_eq!(c.brokers, "file:1");
+        assert_eq!(
+            c.properties.last().unwrap(),
+            &("client.id".into(), "flag".into())
+        );
+        assert!(connection(&["-X", "novalue"], &env).is_err());
+        assert!(connection(&["--timeout", "0s"], &env).is_err());
+        assert!(connection(&["--timeout", "5x"], &env).is_err());
+    }
+
+    #[test]
+    fn secrets_are_recognised() {
+        for k in [
+            "sasl.password",
+            "ssl.key.password",
+            "ssl.key.pem",
+            "sasl.oauthbearer.config",
+        ] {
+            assert!(is_secret(k), "{k}");
+        }
+        assert!(!is_secret("security.protocol"));
+    }
+}

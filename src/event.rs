@@ -1,0 +1,618 @@
+//! The owned [`Event`] and its lossless JSON envelope (one object per line).
+//!
+//! Encoding is written by hand into a reusable buffer, because it runs once per event on the
+//! hot path; decoding uses serde with `RawValue` so embedded JSON keeps its exact text.
+//! `bytes → envelope → bytes` is the identity for every record (see the tests).
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// One record as read from a topic or an envelope file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub topic: Arc<str>,
+    pub partition: i32,
+    pub offset: i64,
+    /// Epoch milliseconds, `None` when the broker has no timestamp for the record.
+    pub timestamp: Option<i64>,
+    pub timestamp_type: TimestampType,
+    pub key: Option<Vec<u8>>,
+    /// `None` is a tombstone.
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<Header>,
+}
+
+/// A record header; names are text, values any bytes or null.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimestampType {
+    #[default]
+    Create,
+    LogAppend,
+}
+
+impl TimestampType {
+    fn as_str(self) -> &'static str {
+        match self {
+            TimestampType::Create => "create",
+            TimestampType::LogAppend => "log_append",
+        }
+    }
+}
+
+/// How a payload is shown in the envelope; decided once per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload<'a> {
+    /// One-line JSON, embedded verbatim.
+    Json(&'a str),
+    /// The four bytes `null`, which must not be confused with a tombstone.
+    JsonNull,
+    /// UTF-8 that is not one-line JSON.
+    Text(&'a str),
+    /// Anything else.
+    Binary(&'a [u8]),
+}
+
+impl<'a> Payload<'a> {
+    /// Classifies a payload as the envelope shows it.
+    pub fn of(bytes: &'a [u8]) -> Payload<'a> {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Payload::Binary(bytes);
+        };
+        if text == "null" {
+            return Payload::JsonNull;
+        }
+        if is_embeddable_json(text) {
+            Payload::Json(text)
+        } else {
+            Payload::Text(text)
+        }
+    }
+}
+
+/// JSON that can stand verbatim inside an envelope line and come back byte-exact: valid,
+/// on one line, with no surrounding white space (a `RawValue` would drop it).
+fn is_embeddable_json(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+        return false;
+    }
+    if bytes.iter().any(|&b| b == b'\n' || b == b'\r') {
+        return false;
+    }
+    // Cheap first-byte check before the parse: most text is not JSON.
+    if !matches!(
+        first,
+        b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+    ) {
+        return false;
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// Confluent wire format: magic byte 0, a positive big-endian 4-byte schema id, the payload.
+pub fn split_confluent(bytes: &[u8]) -> Option<(i32, &[u8])> {
+    if bytes.len() < 5 || bytes[0] != 0 {
+        return None;
+    }
+    let id = i32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    (id > 0).then_some((id, &bytes[5..]))
+}
+
+fn join_confluent(id: i32, payload: Vec<u8>) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(payload.len() + 5);
+    bytes.push(0);
+    bytes.extend_from_slice(&id.to_be_bytes());
+    bytes.extend_from_slice(&payload);
+    bytes
+}
+
+/// Formats epoch milliseconds as RFC 3339 UTC with milliseconds.
+pub fn format_timestamp(ms: i64) -> Option<String> {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+/// Appends a JSON string literal.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    let start = out.len();
+    out.resize(
+        start + base64::encoded_len(bytes.len(), true).unwrap_or(0),
+        0,
+    );
+    let written = BASE64
+        .encode_slice(bytes, &mut out[start..])
+        .expect("buffer sized by encoded_len");
+    out.truncate(start + written);
+    out.push(b'"');
+}
+
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(n.to_string().as_bytes());
+}
+
+impl Event {
+    /// Appends this event's envelope line (without the newline) to `out`.
+    pub fn write_envelope(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"topic\":");
+        push_json_str(out, &self.topic);
+        out.extend_from_slice(b",\"partition\":");
+        push_int(out, i64::from(self.partition));
+        out.extend_from_slice(b",\"offset\":");
+        push_int(out, self.offset);
+        out.extend_from_slice(b",\"timestamp\":");
+        match self.timestamp.and_then(format_timestamp) {
+            Some(t) => {
+                out.push(b'"');
+                out.extend_from_slice(t.as_bytes());
+                out.push(b'"');
+                out.extend_from_slice(b",\"timestamp_type\":\"");
+                out.extend_from_slice(self.timestamp_type.as_str().as_bytes());
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        self.write_key(out);
+        self.write_headers(out);
+        self.write_value(out);
+        out.push(b'}');
+    }
+
+    fn write_key(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b",\"key\":");
+        let Some(key) = &self.key else {
+            out.extend_from_slice(b"null");
+            return;
+        };
+        match std::str::from_utf8(key) {
+            Ok(text) if text.starts_with(['{', '[']) && is_embeddable_json(text) => {
+                out.extend_from_slice(text.as_bytes());
+                out.extend_from_slice(b",\"key_encoding\":\"json\"");
+            }
+            Ok(text) => push_json_str(out, text),
+            Err(_) => {
+                push_base64(out, key);
+                out.extend_from_slice(b",\"key_encoding\":\"base64\"");
+            }
+        }
+    }
+
+    fn write_headers(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b",\"headers\":[");
+        for (i, h) in self.headers.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'[');
+            push_json_str(out, &h.name);
+            out.push(b',');
+            match &h.value {
+                None => out.extend_from_slice(b"null"),
+                Some(v) => match std::str::from_utf8(v) {
+                    Ok(text) => push_json_str(out, text),
+                    Err(_) => {
+                        out.extend_from_slice(b"{\"base64\":");
+                        push_base64(out, v);
+                        out.push(b'}');
+                    }
+                },
+            }
+            out.push(b']');
+        }
+        out.push(b']');
+    }
+
+    fn write_value(&self, out: &mut Vec<u8>) {
+        let Some(value) = &self.value else {
+            out.extend_from_slice(b",\"value\":null");
+            return;
+        };
+        let payload = match split_confluent(value) {
+            Some((id, rest)) => {
+                out.extend_from_slice(b",\"value_schema_id\":");
+                push_int(out, i64::from(id));
+                rest
+            }
+            None => value,
+        };
+        out.extend_from_slice(b",\"value\":");
+        match Payload::of(payload) {
+            Payload::Json(text) => out.extend_from_slice(text.as_bytes()),
+            Payload::JsonNull => out.extend_from_slice(b"null,\"value_encoding\":\"json\""),
+            Payload::Text(text) => {
+                push_json_str(out, text);
+                out.extend_from_slice(b",\"value_encoding\":\"text\"");
+            }
+            Payload::Binary(bytes) => {
+                push_base64(out, bytes);
+                out.extend_from_slice(b",\"value_encoding\":\"base64\"");
+            }
+        }
+    }
+
+    /// The envelope line as a `String` (tests and diagnostics; printers use `write_envelope`).
+    pub fn to_envelope(&self) -> String {
+        let mut out = Vec::new();
+        self.write_envelope(&mut out);
+        String::from_utf8(out).expect("the envelope writer emits UTF-8 only")
+    }
+
+    /// Parses one envelope line back into the record it describes.
+    pub fn from_envelope(line: &str) -> Result<Event, EnvelopeError> {
+        let raw: RawEnvelope = serde_json::from_str(line)
+            .map_err(|e| EnvelopeError(format!("not an envelope: {e}")))?;
+        raw.into_event()
+    }
+}
+
+/// Why an envelope line could not be turned back into a record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EnvelopeError(String);
+
+#[derive(Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(default)]
+    topic: Option<String>,
+    #[serde(default)]
+    partition: Option<i32>,
+    #[serde(default)]
+    offset: Option<i64>,
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(default)]
+    timestamp_type: Option<String>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    key: Option<&'a RawValue>,
+    #[serde(default)]
+    key_encoding: Option<String>,
+    #[serde(default)]
+    headers: Vec<(String, Option<RawHeaderValue>)>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    value: Option<&'a RawValue>,
+    #[serde(default)]
+    value_encoding: Option<String>,
+    #[serde(default)]
+    value_schema_id: Option<i32>,
+}
+
+/// A field that is present, even when it is JSON `null` (serde would make that `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawHeaderValue {
+    Text(String),
+    Bytes { base64: String },
+}
+
+fn decode_base64(text: &str, what: &str) -> Result<Vec<u8>, EnvelopeError> {
+    BASE64
+        .decode(text)
+        .map_err(|e| EnvelopeError(format!("{what} is not valid base64: {e}")))
+}
+
+fn json_string(raw: &RawValue, what: &str) -> Result<String, EnvelopeError> {
+    serde_json::from_str::<String>(raw.get())
+        .map_err(|_| EnvelopeError(format!("{what} must be a JSON string with this encoding")))
+}
+
+impl RawEnvelope<'_> {
+    fn into_event(self) -> Result<Event, EnvelopeError> {
+        let timestamp = match &self.timestamp {
+            None => None,
+            Some(t) => Some(
+                DateTime::parse_from_rfc3339(t)
+                    .map_err(|_| EnvelopeError(format!("timestamp '{t}' is not RFC 3339")))?
+                    .timestamp_millis(),
+            ),
+        };
+        let timestamp_type = match self.timestamp_type.as_deref() {
+            None | Some("create") => TimestampType::Create,
+            Some("log_append") => TimestampType::LogAppend,
+            Some(other) => {
+                return Err(EnvelopeError(format!(
+                    "timestamp_type '{other}' is neither create nor log_append"
+                )))
+            }
+        };
+        let key = self.decode_key()?;
+        let mut value = self.decode_value()?;
+        if let Some(id) = self.value_schema_id {
+            value = value.map(|v| join_confluent(id, v));
+        }
+        let headers = self
+            .headers
+            .into_iter()
+            .map(|(name, v)| {
+                let value = match v {
+                    None => None,
+                    Some(RawHeaderValue::Text(t)) => Some(t.into_bytes()),
+                    Some(RawHeaderValue::Bytes { base64 }) => {
+                        Some(decode_base64(&base64, "header value")?)
+                    }
+                };
+                Ok(Header { name, value })
+            })
+            .collect::<Result<_, EnvelopeError>>()?;
+        Ok(Event {
+            topic: Arc::from(self.topic.unwrap_or_default()),
+            partition: self.partition.unwrap_or(-1),
+            offset: self.offset.unwrap_or(-1),
+            timestamp,
+            timestamp_type,
+            key,
+            value,
+            headers,
+        })
+    }
+
+    fn decode_key(&self) -> Result<Option<Vec<u8>>, EnvelopeError> {
+        let Some(raw) = self.key.filter(|r| r.get() != "null") else {
+            return Ok(None);
+        };
+        match self.key_encoding.as_deref() {
+            None | Some("text") => Ok(Some(json_string(raw, "key")?.into_bytes())),
+            Some("json") => Ok(Some(raw.get().as_bytes().to_vec())),
+            Some("base64") => decode_base64(&json_string(raw, "key")?, "key").map(Some),
+            Some(other) => Err(EnvelopeError(format!(
+                "key_encoding '{other}' is not one of text, json, base64"
+            ))),
+        }
+    }
+
+    fn decode_value(&self) -> Result<Option<Vec<u8>>, EnvelopeError> {
+        let raw = match self.value {
+            None => return Ok(None),
+            Some(r) if r.get() == "null" && self.value_encoding.as_deref() != Some("json") => {
+                return Ok(None)
+            }
+            Some(r) => r,
+        };
+        match self.value_encoding.as_deref() {
+            None | Some("json") => Ok(Some(raw.get().as_bytes().to_vec())),
+            Some("text") => Ok(Some(json_string(raw, "value")?.into_bytes())),
+            Some("base64") => decode_base64(&json_string(raw, "value")?, "value").map(Some),
+            Some(other) => Err(EnvelopeError(format!(
+                "value_encoding '{other}' is not one of json, text, base64"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(key: Option<&[u8]>, value: Option<&[u8]>) -> Event {
+        Event {
+            topic: Arc::from("orders"),
+            partition: 2,
+            offset: 1532,
+            timestamp: Some(1_795_971_723_123),
+            timestamp_type: TimestampType::Create,
+            key: key.map(<[u8]>::to_vec),
+            value: value.map(<[u8]>::to_vec),
+            headers: vec![],
+        }
+    }
+
+    fn round_trip(e: &Event) -> String {
+        let line = e.to_envelope();
+        let back = Event::from_envelope(&line).unwrap_or_else(|err| panic!("{err}: {line}"));
+        assert_eq!(&back, e, "round trip changed the record: {line}");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("envelope is JSON");
+        assert!(v.is_object());
+        line
+    }
+
+    #[test]
+    fn json_value_is_embedded_verbatim() {
+        let line = round_trip(&event(
+            Some(b"order-17"),
+            Some(br#"{"a": 1,  "b":[1.50, 2e3]}"#),
+        ));
+        assert!(
+            line.contains(r#""value":{"a": 1,  "b":[1.50, 2e3]}"#),
+            "{line}"
+        );
+        assert!(!line.contains("value_encoding"), "{line}");
+        assert!(line.contains(r#""key":"order-17""#), "{line}");
+        assert!(line.starts_with(r#"{"topic":"orders","partition":2,"offset":1532,"timestamp":"#));
+    }
+
+    #[test]
+    fn scalar_json_values_are_embedded() {
+        for v in [&b"42"[..], b"\"quoted\"", b"true", b"-1.5", b"[]"] {
+            let line = round_trip(&event(None, Some(v)));
+            assert!(!line.contains("value_encoding"), "{line}");
+        }
+    }
+
+    #[test]
+    fn text_values_are_strings_with_encoding() {
+        for v in [
+            &b"plain text"[..],
+            b"{\"a\":\n1}",
+            b"",
+            b" {\"a\":1}",
+            b"{\"a\":1} ",
+            b"{broken",
+            b"tab\tand \"quotes\" and \\ and \x01",
+            "unicode ✓ é".as_bytes(),
+        ] {
+            let line = round_trip(&event(None, Some(v)));
+            assert!(line.contains(r#""value_encoding":"text""#), "{line}");
+        }
+    }
+
+    #[test]
+    fn binary_values_are_base64() {
+        let line = round_trip(&event(None, Some(&[0xff, 0x00, 0xfe, 0x80])));
+        assert!(
+            line.contains(r#""value":"/wD+gA==","value_encoding":"base64""#),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn tombstone_and_json_null_differ() {
+        let tomb = round_trip(&event(None, None));
+        assert!(tomb.ends_with(r#""value":null}"#), "{tomb}");
+        let null = round_trip(&event(None, Some(b"null")));
+        assert!(
+            null.ends_with(r#""value":null,"value_encoding":"json"}"#),
+            "{null}"
+        );
+    }
+
+    #[test]
+    fn keys_text_json_binary_null() {
+        assert!(round_trip(&event(None, None)).contains(r#""key":null"#));
+        let json = round_trip(&event(Some(br#"{"id":17}"#), None));
+        assert!(
+            json.contains(r#""key":{"id":17},"key_encoding":"json""#),
+            "{json}"
+        );
+        // A key that is a JSON scalar stays text: keys are text first.
+        let num = round_trip(&event(Some(b"17"), None));
+        assert!(num.contains(r#""key":"17""#), "{num}");
+        let bin = round_trip(&event(Some(&[0xc3, 0x28]), None));
+        assert!(bin.contains(r#""key_encoding":"base64""#), "{bin}");
+        let empty = round_trip(&event(Some(b""), None));
+        assert!(empty.contains(r#""key":"""#), "{empty}");
+    }
+
+    #[test]
+    fn headers_keep_order_duplicates_nulls_and_bytes() {
+        let mut e = event(Some(b"k"), Some(b"{}"));
+        e.headers = vec![
+            Header {
+                name: "trace-id".into(),
+                value: Some(b"a1b2".to_vec()),
+            },
+            Header {
+                name: "trace-id".into(),
+                value: Some(b"second".to_vec()),
+            },
+            Header {
+                name: "empty".into(),
+                value: None,
+            },
+            Header {
+                name: "bin".into(),
+                value: Some(vec![0xff, 0x01]),
+            },
+            Header {
+                name: "blank".into(),
+                value: Some(vec![]),
+            },
+        ];
+        let line = round_trip(&e);
+        assert!(line.contains(
+            r#""headers":[["trace-id","a1b2"],["trace-id","second"],["empty",null],["bin",{"base64":"/wE="}],["blank",""]]"#
+        ), "{line}");
+    }
+
+    #[test]
+    fn confluent_wire_format_is_decoded_and_reframed() {
+        let mut bytes = vec![0, 0, 0, 0, 7];
+        bytes.extend_from_slice(br#"{"order_id":17}"#);
+        let line = round_trip(&event(None, Some(&bytes)));
+        assert!(
+            line.contains(r#""value_schema_id":7,"value":{"order_id":17}"#),
+            "{line}"
+        );
+        let avro = [0, 0, 0, 1, 0, 0x02, 0xff];
+        let line = round_trip(&event(None, Some(&avro)));
+        assert!(
+            line.contains(r#""value_schema_id":256,"value":"Av8=","value_encoding":"base64""#),
+            "{line}"
+        );
+        // Magic byte without a plausible id: plain binary.
+        let zeros = [0u8, 0, 0, 0, 0, 1];
+        assert!(!round_trip(&event(None, Some(&zeros))).contains("value_schema_id"));
+    }
+
+    #[test]
+    fn timestamps() {
+        let mut e = event(None, None);
+        let line = round_trip(&e);
+        assert!(
+            line.contains(r#""timestamp":"2026-11-29T17:02:03.123Z""#),
+            "{line}"
+        );
+        assert!(line.contains(r#""timestamp_type":"create""#), "{line}");
+        e.timestamp_type = TimestampType::LogAppend;
+        assert!(round_trip(&e).contains(r#""timestamp_type":"log_append""#));
+        e.timestamp = None;
+        e.timestamp_type = TimestampType::Create;
+        assert!(round_trip(&e).contains(r#""timestamp":null"#));
+    }
+
+    #[test]
+    fn special_topic_names_are_escaped() {
+        let mut e = event(None, None);
+        e.topic = Arc::from("we\"ird\\topic");
+        round_trip(&e);
+    }
+
+    #[test]
+    fn bad_envelopes_are_errors_not_panics() {
+        for line in [
+            "",
+            "not json",
+            "[1,2]",
+            r#"{"value":"!!","value_encoding":"base64"}"#,
+            r#"{"value":1,"value_encoding":"text"}"#,
+            r#"{"key":"a","key_encoding":"rot13"}"#,
+            r#"{"timestamp":"yesterday"}"#,
+            r#"{"headers":[["a",1]]}"#,
+        ] {
+            assert!(Event::from_envelope(line).is_err(), "{line}");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! evt: a debugger for event-driven systems on Kafka-protocol brokers.
+//!
+//! Data flows one way: arguments → [`config::Config`] → source → printer.
+//! [`run`] is the whole program, callable in-process by tests.
+
+pub mod broker;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod output;
+pub mod position;
+pub mod source;
+
+use std::sync::atomic::Ordering;
+
+use crate::broker::reader::Stop;
+use crate::config::{Config, Job};
+use crate::error::ExitStatus;
+
+/// Runs one evt command to completion and says how it ended.
+pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
+    let config = Config::from_cli(cli)?;
+    let stop = Stop::default();
+    let on_ctrl_c = stop.interrupted.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.store(true, Ordering::Relaxed);
+        }
+    });
+    tokio::task::spawn_blocking(move || match config.job {
+        Job::Read(job) => commands::read::run(&config.connection, job, &stop),
+        Job::Tail(job) => commands::tail::run(&config.connection, job, &stop),
+    })
+    .await?
+}

@@ -1,0 +1,26 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use evt::error::{exit_status_of, ExitStatus};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = evt::cli::Cli::parse();
+    match evt::run(cli).await {
+        Ok(status) => status.into(),
+        Err(error) => {
+            eprintln!("evt: {}", one_line(&error));
+            exit_status_of(&error).into()
+        }
+    }
+}
+
+/// The error and its causes on one line: `reading orders: no answer from the broker …`.
+fn one_line(error: &anyhow::Error) -> String {
+    let parts: Vec<String> = error.chain().map(ToString::to_string).collect();
+    let mut line = parts.join(": ");
+    if line.is_empty() {
+        line = format!("failed ({:?})", ExitStatus::Usage);
+    }
+    line
+}

@@ -1,0 +1,247 @@
+//! `--format pretty`: a header line per event (where, when, key, headers) and its value as
+//! indented JSON, coloured when colour is on. Key order and number text are kept as sent.
+
+use super::Printer;
+use crate::event::{format_timestamp, Event, Payload};
+
+const RESET: &str = "\x1b[0m";
+const WHERE: &str = "\x1b[1;33m";
+const TIME: &str = "\x1b[2m";
+const KEY: &str = "\x1b[1;36m";
+const HEADER: &str = "\x1b[35m";
+const FIELD: &str = "\x1b[34m";
+const STRING: &str = "\x1b[32m";
+const LITERAL: &str = "\x1b[36m";
+const NOTE: &str = "\x1b[2;3m";
+
+pub struct PrettyPrinter {
+    color: bool,
+}
+
+impl PrettyPrinter {
+    pub fn new(color: bool) -> PrettyPrinter {
+        PrettyPrinter { color }
+    }
+
+    fn paint(&self, out: &mut Vec<u8>, style: &str, text: &str) {
+        if self.color {
+            out.extend_from_slice(style.as_bytes());
+            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(RESET.as_bytes());
+        } else {
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+
+    fn header_line(&self, event: &Event, out: &mut Vec<u8>) {
+        let place = format!("{}/{}@{}", event.topic, event.partition, event.offset);
+        self.paint(out, WHERE, &place);
+        let time = event.timestamp.and_then(format_timestamp);
+        out.extend_from_slice(b"  ");
+        self.paint(out, TIME, time.as_deref().unwrap_or("no-timestamp"));
+        out.extend_from_slice(b"  ");
+        match &event.key {
+            None => self.paint(out, NOTE, "key=null"),
+            Some(k) => self.paint(out, KEY, &format!("key={}", shown_bytes(k))),
+        }
+        for h in &event.headers {
+            let value = h
+                .value
+                .as_deref()
+                .map_or_else(|| "null".to_string(), shown_bytes);
+            out.extend_from_slice(b"  ");
+            self.paint(out, HEADER, &format!("{}={value}", h.name));
+        }
+        out.push(b'\n');
+    }
+
+    fn value(&self, event: &Event, out: &mut Vec<u8>) {
+        let Some(value) = &event.value else {
+            out.extend_from_slice(b"  ");
+            self.paint(out, NOTE, "(tombstone)");
+            out.push(b'\n');
+            return;
+        };
+        match Payload::of(value) {
+            Payload::Json(text) => {
+                out.extend_from_slice(b"  ");
+                self.json(text, out);
+            }
+            Payload::JsonNull => {
+                out.extend_from_slice(b"  ");
+                self.paint(out, LITERAL, "null");
+            }
+            Payload::Text(text) => {
+                for (i, line) in text.split('\n').enumerate() {
+                    if i > 0 {
+                        out.push(b'\n');
+                    }
+                    out.extend_from_slice(b"  ");
+                    out.extend_from_slice(line.as_bytes());
+                }
+                if text.is_empty() {
+                    self.paint(out, NOTE, "(empty)");
+                }
+            }
+            Payload::Binary(bytes) => {
+                out.extend_from_slice(b"  ");
+                self.paint(out, NOTE, &format!("({} bytes of binary)", bytes.len()));
+            }
+        }
+        out.push(b'\n');
+    }
+
+    /// Indents valid one-line JSON text, keeping its tokens exactly as written.
+    fn json(&self, text: &str, out: &mut Vec<u8>) {
+        let bytes = text.as_bytes();
+        let mut depth = 0usize;
+        let mut i = 0;
+        let newline = |out: &mut Vec<u8>, depth: usize| {
+            out.push(b'\n');
+            out.resize(out.len() + 2 + depth * 2, b' ');
+        };
+        while i < bytes.len() {
+            let b = bytes[i];
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'{' | b'[' => {
+                    let close = if b == b'{' { b'}' } else { b']' };
+                    let next = skip_ws(bytes, i + 1);
+                    if bytes.get(next) == Some(&close) {
+                        out.extend_from_slice(&[b, close]);
+                        i = next + 1;
+                    } else {
+                        out.push(b);
+                        depth += 1;
+                        newline(out, depth);
+                        i += 1;
+                    }
+                }
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    newline(out, depth);
+                    out.push(b);
+                    i += 1;
+                }
+                b',' => {
+                    out.push(b',');
+                    newline(out, depth);
+                    i += 1;
+                }
+                b':' => {
+                    out.extend_from_slice(b": ");
+                    i += 1;
+                }
+                b'"' => {
+                    let end = string_end(bytes, i);
+                    let is_field = bytes.get(skip_ws(bytes, end)) == Some(&b':');
+                    self.paint(out, if is_field { FIELD } else { STRING }, &text[i..end]);
+                    i = end;
+                }
+                _ => {
+                    let end = bytes[i..]
+                        .iter()
+                        .position(|c| {
+                            matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+                        })
+                        .map_or(bytes.len(), |n| i + n);
+                    self.paint(out, LITERAL, &text[i..end]);
+                    i = end;
+                }
+            }
+        }
+    }
+}
+
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// The index just after the string literal that starts at `start`.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Keys and header values as a person reads them: text, else base64 marked as such.
+fn shown_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.escape_debug().to_string(),
+        Err(_) => {
+            use base64::Engine;
+            format!(
+                "base64:{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            )
+        }
+    }
+}
+
+impl Printer for PrettyPrinter {
+    fn print(&mut self, event: &Event, out: &mut Vec<u8>) {
+        self.header_line(event, out);
+        self.value(event, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Header, TimestampType};
+    use std::sync::Arc;
+
+    fn render(value: Option<&[u8]>, color: bool) -> String {
+        let event = Event {
+            topic: Arc::from("orders"),
+            partition: 2,
+            offset: 1532,
+            timestamp: Some(1_795_971_723_123),
+            timestamp_type: TimestampType::Create,
+            key: Some(b"order-17".to_vec()),
+            value: value.map(<[u8]>::to_vec),
+            headers: vec![Header {
+                name: "trace-id".into(),
+                value: Some(b"a1b2".to_vec()),
+            }],
+        };
+        let mut out = Vec::new();
+        PrettyPrinter::new(color).print(&event, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn header_line_and_indented_json() {
+        let text = render(
+            Some(br#"{"id":17,"tags":["a","b, c"],"empty":{},"n":1.50}"#),
+            false,
+        );
+        assert_eq!(
+            text,
+            "orders/2@1532  2026-11-29T17:02:03.123Z  key=order-17  trace-id=a1b2\n  {\n    \"id\": 17,\n    \"tags\": [\n      \"a\",\n      \"b, c\"\n    ],\n    \"empty\": {},\n    \"n\": 1.50\n  }\n"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert!(!render(Some(b"{\"a\":1}"), false).contains('\x1b'));
+        let coloured = render(Some(b"{\"a\":1}"), true);
+        assert!(coloured.contains("\x1b[34m\"a\"\x1b[0m"), "{coloured:?}");
+    }
+
+    #[test]
+    fn tombstones_text_and_binary() {
+        assert!(render(None, false).ends_with("  (tombstone)\n"));
+        assert!(render(Some(b"hello\nworld"), false).ends_with("  hello\n  world\n"));
+        assert!(render(Some(&[0xff, 0xfe]), false).ends_with("  (2 bytes of binary)\n"));
+    }
+}

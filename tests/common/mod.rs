@@ -1,0 +1,308 @@
+//! Test harness: one real tansu broker per test binary, unique topics, seeding through
+//! rdkafka with keys, headers and explicit timestamps, and the evt binary run against it.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::message::OwnedHeaders;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::ClientConfig;
+
+pub struct Broker {
+    pub addr: String,
+    _dir: tempfile::TempDir,
+}
+
+/// The broker shared by every test in this binary, started on first use.
+pub fn broker() -> &'static Broker {
+    static BROKER: OnceLock<Broker> = OnceLock::new();
+    BROKER.get_or_init(start_tansu)
+}
+
+fn tansu_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TANSU") {
+        return PathBuf::from(path);
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("tansu"))
+                .find(|f| f.is_file())
+        })
+        .unwrap_or_default();
+    let in_cargo = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu"));
+    on_path
+        .or(in_cargo.filter(|f| f.is_file()))
+        .unwrap_or_else(|| {
+            panic!("tansu is not installed: run scripts/test, which installs it (cargo install tansu --version 0.6.0 --features libsql)")
+        })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn start_tansu() -> Broker {
+    let binary = tansu_binary();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let port = free_port();
+    let url = format!("tcp://127.0.0.1:{port}");
+    let log = std::fs::File::create(dir.path().join("tansu.log")).expect("a log file");
+    let mut command = Command::new(&binary);
+    command
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+        ])
+        .args(["--storage-engine", "sqlite://tansu.db"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log);
+    // SAFETY: prctl is async-signal-safe; it makes the broker die with the test process.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    // The death signal follows the thread that forked, so fork from one that never ends.
+    let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<u32>>();
+    std::thread::spawn(move || match command.spawn() {
+        Ok(mut child) => {
+            tx.send(Ok(child.id())).ok();
+            // Reaps the broker if it dies early; otherwise it lives as long as the tests.
+            child.wait().ok();
+        }
+        Err(e) => {
+            tx.send(Err(e)).ok();
+        }
+    });
+    rx.recv()
+        .expect("the spawning thread answers")
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tansu did not listen on {addr} within 20s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Broker { addr, _dir: dir }
+}
+
+/// A topic name no other test uses.
+pub fn unique_topic(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Creates a topic with `partitions` partitions and waits until its metadata is visible.
+pub fn create_topic(name: &str, partitions: i32) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &broker().addr)
+        .create()
+        .expect("an admin client");
+    let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1));
+    let results = runtime()
+        .block_on(admin.create_topics([&topic], &AdminOptions::new()))
+        .expect("create_topics answered");
+    for r in results {
+        r.unwrap_or_else(|(t, e)| panic!("creating {t}: {e}"));
+    }
+}
+
+/// A record to seed.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub partition: i32,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub timestamp: i64,
+}
+
+impl Record {
+    pub fn json(partition: i32, key: &str, value: &str, timestamp: i64) -> Record {
+        Record {
+            partition,
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            headers: vec![],
+            timestamp,
+        }
+    }
+}
+
+pub fn producer() -> BaseProducer {
+    ClientConfig::new()
+        .set("bootstrap.servers", &broker().addr)
+        .set("linger.ms", "5")
+        .create()
+        .expect("a producer")
+}
+
+/// Produces the records in order and waits until every one is acknowledged.
+pub fn produce(topic: &str, records: &[Record]) {
+    let producer = producer();
+    for r in records {
+        let mut headers = OwnedHeaders::new();
+        for (name, value) in &r.headers {
+            headers = headers.insert(rdkafka::message::Header {
+                key: name,
+                value: value.as_deref(),
+            });
+        }
+        let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic)
+            .partition(r.partition)
+            .timestamp(r.timestamp)
+            .headers(headers);
+        if let Some(k) = &r.key {
+            record = record.key(k.as_slice());
+        }
+        if let Some(v) = &r.value {
+            record = record.payload(v.as_slice());
+        }
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((e, back)) => {
+                    assert!(
+                        matches!(
+                            e,
+                            rdkafka::error::KafkaError::MessageProduction(
+                                rdkafka::types::RDKafkaErrorCode::QueueFull
+                            )
+                        ),
+                        "produce failed: {e}"
+                    );
+                    record = back;
+                    producer.poll(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+    producer
+        .flush(Duration::from_secs(30))
+        .expect("every record acknowledged");
+}
+
+/// What one evt run printed and how it exited.
+pub struct Run {
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "exit {:?} after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.elapsed, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts the exit code, showing everything evt printed when it differs.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(self.status, Some(code), "{}", self.describe());
+        self
+    }
+
+    pub fn ok(&self) -> &Run {
+        self.expect_code(0)
+    }
+
+    /// Every stdout line parsed as a JSON envelope.
+    pub fn envelopes(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{}", self.describe()))
+            })
+            .collect()
+    }
+
+    /// (partition, offset) of every envelope, in printed order.
+    pub fn positions(&self) -> Vec<(i64, i64)> {
+        self.envelopes()
+            .iter()
+            .map(|e| {
+                (
+                    e["partition"].as_i64().unwrap(),
+                    e["offset"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The evt binary with a clean environment: no profile, no colour settings, no EVT_*.
+pub fn evt_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_evt"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().to_string();
+        if key.starts_with("EVT_") || key == "NO_COLOR" {
+            command.env_remove(&key);
+        }
+    }
+    command.env("EVT_CONFIG", "/nonexistent/evt-test-config.toml");
+    command
+}
+
+/// Runs evt against the test broker and waits for it to exit.
+pub fn evt(args: &[&str]) -> Run {
+    let mut command = evt_command();
+    command.arg("-b").arg(&broker().addr).args(args);
+    run(command)
+}
+
+pub fn run(mut command: Command) -> Run {
+    let started = Instant::now();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.stdin(Stdio::null()).output().expect("evt runs");
+    Run {
+        status: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Milliseconds since the epoch for an RFC 3339 time.
+pub fn ms(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .expect("a valid time")
+        .timestamp_millis()
+}
