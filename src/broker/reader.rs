@@ -390,11 +390,9 @@ impl<'a> PartitionStream<'a> {
             let Some(meta) = metadata.topics().iter().find(|t| t.name() == &**topic) else {
                 continue;
             };
-            for p in meta.partitions() {
-                let slot = usize::try_from(p.id()).unwrap_or(0);
-                if slot < lanes.len() && lanes[slot].active {
-                    continue;
-                }
+            let ids: Vec<i32> = meta.partitions().iter().map(|p| p.id()).collect();
+            for id in new_partitions(lanes, &ids) {
+                let slot = usize::try_from(id).expect("new_partitions returns valid ids");
                 if lanes.len() <= slot {
                     lanes.resize(slot + 1, Lane::default());
                 }
@@ -404,7 +402,7 @@ impl<'a> PartitionStream<'a> {
                 };
                 self.active += 1;
                 added
-                    .add_partition_offset(topic, p.id(), Offset::Beginning)
+                    .add_partition_offset(topic, id, Offset::Beginning)
                     .map_err(|e| EvtError::broker(format!("cannot add partition: {e}")))?;
             }
         }
@@ -423,6 +421,16 @@ impl<'a> PartitionStream<'a> {
         }
         Ok(())
     }
+}
+
+/// Partitions in the broker's metadata that are not being followed yet.
+fn new_partitions(lanes: &[Lane], ids: &[i32]) -> Vec<i32> {
+    ids.iter()
+        .copied()
+        .filter(|&id| {
+            usize::try_from(id).is_ok_and(|slot| !lanes.get(slot).is_some_and(|l| l.active))
+        })
+        .collect()
 }
 
 /// Time order: a k-way merge of partition queues by (timestamp, topic, partition, offset).
@@ -573,4 +581,21 @@ enum Pulled {
 
 fn key(lane: usize, event: &Event) -> HeapKey {
     Reverse((event.timestamp.unwrap_or(i64::MIN), lane, event.offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_partitions_are_those_not_followed() {
+        let followed = Lane {
+            end: None,
+            active: true,
+        };
+        let lanes = [followed, Lane::default(), followed];
+        assert_eq!(new_partitions(&lanes, &[0, 1, 2, 3, 4]), vec![1, 3, 4]);
+        assert_eq!(new_partitions(&lanes, &[0, 2]), Vec::<i32>::new());
+        assert_eq!(new_partitions(&[], &[-1, 0]), vec![0]);
+    }
 }

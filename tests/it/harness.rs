@@ -19,7 +19,8 @@ use rdkafka::ClientConfig;
 
 pub struct Broker {
     pub addr: String,
-    _dir: tempfile::TempDir,
+    /// Holds tansu's sqlite file and log (tansu.log) for as long as the tests run.
+    pub dir: tempfile::TempDir,
 }
 
 /// The broker shared by every test in this binary, started on first use.
@@ -105,7 +106,7 @@ fn start_tansu() -> Broker {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Broker { addr, _dir: dir }
+    Broker { addr, dir }
 }
 
 /// A topic name no other test uses.
@@ -305,4 +306,116 @@ pub fn ms(rfc3339: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .expect("a valid time")
         .timestamp_millis()
+}
+
+/// A running evt process whose stdout and stderr are collected line by line.
+pub struct Spawned {
+    child: std::process::Child,
+    stdout: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// Starts evt against the test broker without waiting for it.
+pub fn spawn_evt(args: &[&str]) -> Spawned {
+    use std::io::BufRead;
+    let mut command = evt_command();
+    command
+        .arg("-b")
+        .arg(&broker().addr)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("evt starts");
+    let (tx, stdout) = std::sync::mpsc::channel();
+    let out = child.stdout.take().expect("piped stdout");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let err = child.stderr.take().expect("piped stderr");
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let mut all = sink.lock().expect("stderr buffer");
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
+    Spawned {
+        child,
+        stdout,
+        stderr,
+    }
+}
+
+impl Spawned {
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr buffer").clone()
+    }
+
+    /// Waits until stderr contains `needle`.
+    pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.stderr().contains(needle) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "evt exited ({status}) before printing '{needle}':\n{}",
+                    self.stderr()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no '{needle}' on stderr within {timeout:?}:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The next stdout line, waiting up to `timeout`.
+    pub fn line(&self, timeout: Duration) -> String {
+        self.stdout.recv_timeout(timeout).unwrap_or_else(|_| {
+            panic!(
+                "no stdout line within {timeout:?}; stderr:\n{}",
+                self.stderr()
+            )
+        })
+    }
+
+    /// The next stdout line, or `None` at the end of output or after `timeout`.
+    pub fn try_line(&self, timeout: Duration) -> Option<String> {
+        self.stdout.recv_timeout(timeout).ok()
+    }
+
+    /// Sends SIGINT, as Ctrl-C does.
+    pub fn interrupt(&self) {
+        let pid = i32::try_from(self.child.id()).expect("a pid fits i32");
+        // SAFETY: kill(2) with a pid we started and still own.
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+
+    /// Waits for exit (killing after `timeout`) and returns the exit code.
+    pub fn wait(mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                self.child.kill().ok();
+                panic!(
+                    "evt did not exit within {timeout:?}; stderr:\n{}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }

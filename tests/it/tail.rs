@@ -1,0 +1,81 @@
+//! `evt tail`: live events, `-n`, `--count`, Ctrl-C, new partitions.
+
+use std::time::Duration;
+
+use crate::harness::*;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[test]
+fn tail_picks_up_events_produced_after_it_started() {
+    let topic = unique_topic("tail");
+    create_topic(&topic, 2);
+    produce(&topic, &[Record::json(0, "old", "{\"old\":true}", now())]);
+    let mut tail = spawn_evt(&["-v", "tail", &topic, "--format", "json", "-c", "3"]);
+    tail.wait_for_stderr("following 2 partition(s)", WAIT);
+    produce(
+        &topic,
+        &[
+            Record::json(0, "a", "{\"n\":1}", now()),
+            Record::json(1, "b", "{\"n\":2}", now()),
+            Record::json(0, "c", "{\"n\":3}", now()),
+        ],
+    );
+    let mut keys: Vec<String> = (0..3)
+        .map(|_| {
+            let line = tail.line(WAIT);
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            v["key"].as_str().unwrap().to_string()
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["a", "b", "c"],
+        "the old event is not shown, the new ones are"
+    );
+    assert_eq!(tail.wait(WAIT), Some(0));
+}
+
+#[test]
+fn tail_n_shows_the_last_events_of_each_partition_first() {
+    let topic = unique_topic("tailn");
+    create_topic(&topic, 2);
+    let records: Vec<Record> = (0..5)
+        .flat_map(|i| (0..2).map(move |p| Record::json(p, "k", &format!("{i}"), now())))
+        .collect();
+    produce(&topic, &records);
+    let run = evt(&["tail", &topic, "-n", "2", "-c", "4"]);
+    run.ok();
+    let mut positions = run.positions();
+    positions.sort();
+    assert_eq!(positions, vec![(0, 3), (0, 4), (1, 3), (1, 4)]);
+}
+
+#[test]
+fn ctrl_c_ends_tail_with_exit_0() {
+    let topic = unique_topic("tailint");
+    create_topic(&topic, 1);
+    let mut tail = spawn_evt(&["-v", "tail", &topic]);
+    tail.wait_for_stderr("following 1 partition(s)", WAIT);
+    tail.interrupt();
+    assert_eq!(tail.wait(WAIT), Some(0));
+}
+
+#[test]
+fn tail_until_a_time_in_the_future_stops_on_the_clock() {
+    let topic = unique_topic("tailuntil");
+    create_topic(&topic, 1);
+    let until = format!("@{}", now() + 1500);
+    let run = evt(&["tail", &topic, "--until", &until]);
+    run.ok();
+    assert!(
+        run.elapsed < Duration::from_secs(15),
+        "took {:?}",
+        run.elapsed
+    );
+}
