@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod event;
+mod logging;
 pub mod output;
 pub mod position;
 pub mod source;
@@ -22,6 +23,7 @@ use crate::error::ExitStatus;
 /// Runs one evt command to completion and says how it ended.
 pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
     let config = Config::from_cli(cli)?;
+    logging::init(config.connection.verbose);
     let stop = Stop::default();
     let on_ctrl_c = stop.interrupted.clone();
     tokio::spawn(async move {

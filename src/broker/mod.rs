@@ -20,6 +20,9 @@ fn client_config(connection: &Connection) -> ClientConfig {
         .set("client.id", "evt")
         .set("socket.connection.setup.timeout.ms", timeout_ms(connection))
         .set("log.connection.close", "false");
+    if connection.verbose >= 2 {
+        config.set("debug", "broker,topic,consumer");
+    }
     for (key, value) in &connection.properties {
         config.set(key, value);
     }

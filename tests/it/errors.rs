@@ -143,3 +143,46 @@ fn kcat_config_file_is_read() {
     run.ok();
     assert_eq!(run.positions(), vec![(0, 0)]);
 }
+
+#[test]
+fn tls_and_sasl_scram_are_built_in() {
+    // librdkafka refuses at client creation when built without TLS or SCRAM; evt gets as far
+    // as trying the (dead) broker, which is exit 3, not a configuration error (exit 2).
+    let mut command = evt_command();
+    command.args([
+        "-b",
+        &dead_broker(),
+        "--timeout",
+        "1s",
+        "-X",
+        "security.protocol=SASL_SSL",
+        "-X",
+        "sasl.mechanism=SCRAM-SHA-512",
+        "-X",
+        "sasl.username=u",
+        "-X",
+        "sasl.password=s3cr3t-value",
+        "read",
+        "orders",
+    ]);
+    let run = run(command);
+    run.expect_code(3);
+    assert!(!run.stderr.contains("s3cr3t-value"), "{}", run.stderr);
+}
+
+#[test]
+fn bad_property_errors_never_print_secrets() {
+    let mut command = evt_command();
+    command.args([
+        "-X",
+        "sasl.password=s3cr3t-value",
+        "-X",
+        "bogus.prop=1",
+        "read",
+        "t",
+    ]);
+    let run = run(command);
+    run.expect_code(2);
+    assert!(run.stderr.contains("[redacted]"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t-value"), "{}", run.stderr);
+}
