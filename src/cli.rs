@@ -42,6 +42,10 @@ pub struct ConnectionArgs {
     /// How long to wait for the broker before failing (e.g. 10s, 500ms, 1m).
     #[arg(long, global = true, value_name = "DURATION", default_value = "10s")]
     pub timeout: String,
+
+    /// Start the demo broker in-process for this one command and read from it.
+    #[arg(long, global = true, conflicts_with_all = ["brokers", "profile"])]
+    pub playground: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +59,51 @@ pub enum Command {
     ///
     /// Examples: evt tail orders; evt tail orders -n 10; evt tail orders payments --count 5
     Tail(TailArgs),
+    /// Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C.
+    ///
+    /// Other evt commands reach it with --profile playground; other clients (kcat) with the
+    /// bootstrap address it prints.
+    Playground(PlaygroundArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page, or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlaygroundArgs {
+    /// Live events per second after the history (0 for none).
+    #[arg(long, value_name = "N/s", default_value = "3")]
+    pub rate: String,
+
+    /// How much backdated history to write first (e.g. 24h, 2h, 0s).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub history: String,
+
+    /// Seed of the demo generator: the same seed tells the same story.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+
+    /// Also create topic `bench` with N small JSON events (for bench/run).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub bench_events: u64,
+
+    /// Partitions of the `bench` topic.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub bench_partitions: i32,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write evt.1 and one evt-COMMAND.1 per command into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,10 @@ pub struct Connection {
 #[derive(Debug)]
 pub struct Config {
     pub connection: Connection,
+    /// `--playground`: start the demo broker in-process and point the connection at it.
+    pub in_process_playground: bool,
+    /// Where a running `evt playground` registers its address.
+    pub playground_registration: Option<PathBuf>,
     pub job: Job,
 }
 
@@ -41,6 +45,9 @@ pub struct Config {
 pub enum Job {
     Read(ReadJob),
     Tail(TailJob),
+    Playground(crate::playground::Options),
+    Completions(clap_complete::Shell),
+    Man(Option<PathBuf>),
 }
 
 /// Which topics and partitions, between which positions.
@@ -82,6 +89,7 @@ impl Config {
     pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
         let env = Environment::capture();
         let connection = Connection::from_args(&cli.connection, cli.verbose, &env)?;
+        let in_process_playground = cli.connection.playground;
         let stdout_is_terminal = std::io::stdout().is_terminal();
         let job = match cli.command {
             cli::Command::Read(args) => Job::Read(ReadJob {
@@ -119,8 +127,53 @@ impl Config {
                 explain: args.select.explain,
                 output: Output::decide(&args.output, stdout_is_terminal, &env),
             }),
+            cli::Command::Playground(args) => Job::Playground(playground_options(&args)?),
+            cli::Command::Completions(args) => Job::Completions(args.shell),
+            cli::Command::Man(args) => Job::Man(args.dir),
         };
-        Ok(Config { connection, job })
+        Ok(Config {
+            connection,
+            in_process_playground,
+            playground_registration: crate::playground::registration_file(
+                env.profile_file().as_deref(),
+            ),
+            job,
+        })
+    }
+}
+
+fn playground_options(args: &cli::PlaygroundArgs) -> anyhow::Result<crate::playground::Options> {
+    let rate = parse_rate(&args.rate)
+        .map_err(|e| EvtError::usage(format!("--rate {}: {e}", args.rate)))?;
+    let history = parse_duration(&args.history)
+        .map_err(|e| EvtError::usage(format!("--history {}: {e}", args.history)))?;
+    if args.bench_partitions < 1 {
+        return Err(EvtError::usage("--bench-partitions must be at least 1"));
+    }
+    Ok(crate::playground::Options {
+        history_hours: i64::try_from(history.as_secs().div_ceil(3600)).unwrap_or(24),
+        rate,
+        seed: args.seed,
+        bench_events: args.bench_events,
+        bench_partitions: args.bench_partitions,
+    })
+}
+
+/// `5`, `5/s`, `0.5/s`, `300/m`: events per second.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let (number, per) = match text.split_once('/') {
+        Some((n, unit)) => (n, unit),
+        None => (text, "s"),
+    };
+    let seconds = match per {
+        "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => return Err(format!("unknown unit '/{other}'; try 10/s or 300/m")),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(n / seconds),
+        _ => Err(format!("'{number}' is not a rate; try 10/s")),
     }
 }
 
@@ -295,6 +348,9 @@ fn load_profile(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && requested.is_none() => {
             return Ok((None, Profile::default()))
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && requested == Some(PLAYGROUND) => {
+            return playground_profile(&path)
+        }
         Err(e) => {
             return Err(EvtError::usage(format!(
                 "cannot read profiles from {}: {e}; create it or set EVT_CONFIG",
@@ -314,6 +370,7 @@ fn load_profile(
     };
     match file.profiles.remove(&name) {
         Some(profile) => Ok((Some(name), profile)),
+        None if name == PLAYGROUND => playground_profile(&path),
         None => {
             let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
             Err(EvtError::usage(format!(
@@ -326,6 +383,27 @@ fn load_profile(
                 }
             )))
         }
+    }
+}
+
+/// The profile a running `evt playground` registers.
+pub const PLAYGROUND: &str = "playground";
+
+fn playground_profile(config_file: &Path) -> anyhow::Result<(Option<String>, Profile)> {
+    let registration = crate::playground::registration_file(Some(config_file))
+        .expect("a config file path has a directory");
+    match std::fs::read_to_string(&registration) {
+        Ok(addr) if !addr.trim().is_empty() => Ok((
+            Some(PLAYGROUND.to_string()),
+            Profile {
+                brokers: Some(addr.trim().to_string()),
+                ..Profile::default()
+            },
+        )),
+        _ => Err(EvtError::usage(
+            "no playground is running; start one with `evt playground` in another terminal, \
+             or add --playground to run one inside this command",
+        )),
     }
 }
 
@@ -454,5 +532,20 @@ mod tests {
             assert!(is_secret(k), "{k}");
         }
         assert!(!is_secret("security.protocol"));
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::parse_rate;
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("5"), Ok(5.0));
+        assert_eq!(parse_rate("10/s"), Ok(10.0));
+        assert_eq!(parse_rate("120/m"), Ok(2.0));
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("5/y").is_err());
+        assert!(parse_rate("-1").is_err());
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 mod logging;
 pub mod output;
+pub mod playground;
 pub mod position;
 pub mod source;
 
@@ -22,8 +23,22 @@ use crate::error::ExitStatus;
 
 /// Runs one evt command to completion and says how it ended.
 pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
-    let config = Config::from_cli(cli)?;
+    let mut config = Config::from_cli(cli)?;
     logging::init(config.connection.verbose);
+    // Kept alive until the command ends: the broker lives inside this process.
+    let _playground = if config.in_process_playground {
+        let playground = playground::Playground::start(&playground::Options::default())?;
+        config.connection.brokers = playground.bootstrap().to_string();
+        if config.connection.verbose > 0 {
+            eprintln!(
+                "evt: playground running in-process at {}",
+                config.connection.brokers
+            );
+        }
+        Some(playground)
+    } else {
+        None
+    };
     let stop = Stop::default();
     let on_ctrl_c = stop.interrupted.clone();
     tokio::spawn(async move {
@@ -34,6 +49,11 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
     tokio::task::spawn_blocking(move || match config.job {
         Job::Read(job) => commands::read::run(&config.connection, job, &stop),
         Job::Tail(job) => commands::tail::run(&config.connection, job, &stop),
+        Job::Playground(options) => {
+            commands::playground::run(&options, config.playground_registration, &stop)
+        }
+        Job::Completions(shell) => commands::generate::completions(shell),
+        Job::Man(dir) => commands::generate::man(dir.as_deref()),
     })
     .await?
 }

@@ -1,7 +1,10 @@
 //! All rdkafka code: building clients, cluster metadata, resolving windows to offsets, reading.
 
 pub mod metadata;
+pub mod mock;
 pub mod plan;
+pub mod probe;
+pub mod produce;
 pub mod reader;
 
 use rdkafka::config::RDKafkaLogLevel;
@@ -12,8 +15,9 @@ use rdkafka::ClientConfig;
 use crate::config::Connection;
 use crate::error::EvtError;
 
-/// Builds the librdkafka configuration shared by every client evt creates.
-fn client_config(connection: &Connection) -> ClientConfig {
+/// Builds a librdkafka configuration: evt's defaults for this kind of client, then the
+/// user's properties, which always win.
+fn client_config(connection: &Connection, defaults: &[(&str, &str)]) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", &connection.brokers)
@@ -22,6 +26,9 @@ fn client_config(connection: &Connection) -> ClientConfig {
         .set("log.connection.close", "false");
     if connection.verbose >= 2 {
         config.set("debug", "broker,topic,consumer");
+    }
+    for (key, value) in defaults {
+        config.set(*key, *value);
     }
     for (key, value) in &connection.properties {
         config.set(key, value);
@@ -38,20 +45,28 @@ fn timeout_ms(connection: &Connection) -> String {
     connection.timeout.as_millis().max(1000).to_string()
 }
 
+/// How evt reads: assigned partitions, no group membership, nothing committed.
+const CONSUMER: [(&str, &str); 6] = [
+    ("enable.auto.commit", "false"),
+    ("enable.auto.offset.store", "false"),
+    ("enable.partition.eof", "true"),
+    ("auto.offset.reset", "earliest"),
+    ("fetch.wait.max.ms", "100"),
+    // Never used to commit; librdkafka only wants a group id to exist.
+    ("group.id", "evt-reader"),
+];
+
 /// A consumer that reads assigned partitions without a group, committing nothing.
 pub fn consumer(connection: &Connection) -> anyhow::Result<BaseConsumer> {
-    let mut config = client_config(connection);
-    config
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "true")
-        .set("auto.offset.reset", "earliest")
-        .set("fetch.wait.max.ms", "100");
-    // The group id is never used to commit; librdkafka only wants one to exist.
-    if !connection.properties.iter().any(|(k, _)| k == "group.id") {
-        config.set("group.id", "evt-reader");
-    }
-    config.create().map_err(|e| client_error(e, connection))
+    consumer_with(connection, &[])
+}
+
+/// A consumer with extra defaults (`tuning`) on top of [`CONSUMER`].
+fn consumer_with(connection: &Connection, tuning: &[(&str, &str)]) -> anyhow::Result<BaseConsumer> {
+    let defaults: Vec<(&str, &str)> = CONSUMER.iter().chain(tuning).copied().collect();
+    client_config(connection, &defaults)
+        .create()
+        .map_err(|e| client_error(e, connection))
 }
 
 /// Turns a client creation error (almost always a bad property) into a usage error.

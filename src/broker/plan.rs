@@ -10,6 +10,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::broker::metadata::TopicInfo;
+use crate::broker::probe::Probe;
 use crate::config::{Connection, Window};
 use crate::error::EvtError;
 use crate::position::Position;
@@ -87,12 +88,22 @@ pub fn resolve(
             all.add_partition(&topic.name, *p);
         }
     }
-    let lows = list_offsets(consumer, connection, &all, |_| Offset::Beginning)?;
-    let highs = list_offsets(consumer, connection, &all, |_| Offset::End)?;
-    let from_times = time_lookup(consumer, connection, &all, window.from)?;
+    let lows = list_offsets(consumer, connection, &all, Offset::Beginning)?;
+    let highs = list_offsets(consumer, connection, &all, Offset::End)?;
+    let marks = |topic: &str, p: i32| Watermarks {
+        low: lookup(&lows, topic, p).unwrap_or(0),
+        high: lookup(&highs, topic, p).unwrap_or(0),
+    };
+    let mut times = TimeLookup {
+        consumer,
+        connection,
+        all: &all,
+        probe: None,
+    };
+    let from_times = times.resolve(window.from, &marks)?;
     let until = window.until.or(bounded.then_some(Position::End));
     let until_times = match until {
-        Some(u) => time_lookup(consumer, connection, &all, u)?,
+        Some(u) => times.resolve(u, &marks)?,
         None => None,
     };
 
@@ -100,10 +111,7 @@ pub fn resolve(
     for (topic, partitions) in topics {
         let name: Arc<str> = Arc::from(topic.name.as_str());
         for &p in partitions {
-            let marks = Watermarks {
-                low: lookup(&lows, &topic.name, p).unwrap_or(0),
-                high: lookup(&highs, &topic.name, p).unwrap_or(0),
-            };
+            let marks = marks(&topic.name, p);
             let time_of = |answers: &Option<TopicPartitionList>| {
                 answers.as_ref().and_then(|a| lookup(a, &topic.name, p))
             };
@@ -127,12 +135,12 @@ fn list_offsets(
     consumer: &BaseConsumer,
     connection: &Connection,
     all: &TopicPartitionList,
-    query: impl Fn(i32) -> Offset,
+    query: Offset,
 ) -> anyhow::Result<TopicPartitionList> {
     let mut request = TopicPartitionList::new();
     for e in all.elements() {
         request
-            .add_partition_offset(e.topic(), e.partition(), query(e.partition()))
+            .add_partition_offset(e.topic(), e.partition(), query)
             .map_err(|e| EvtError::broker(format!("cannot build an offset request: {e}")))?;
     }
     let answer = consumer
@@ -150,18 +158,67 @@ fn list_offsets(
     Ok(answer)
 }
 
-/// Asks the broker for the first offset at or after a time, when the position is a time.
-fn time_lookup(
-    consumer: &BaseConsumer,
-    connection: &Connection,
-    all: &TopicPartitionList,
-    position: Position,
-) -> anyhow::Result<Option<TopicPartitionList>> {
-    match position {
-        Position::Time(ms) => {
-            list_offsets(consumer, connection, all, |_| Offset::Offset(ms)).map(Some)
+/// Time positions: the broker's offset-for-timestamp answer, or a bisection on record
+/// timestamps where the broker has none although the partition holds later records.
+struct TimeLookup<'a> {
+    consumer: &'a BaseConsumer,
+    connection: &'a Connection,
+    all: &'a TopicPartitionList,
+    probe: Option<Probe>,
+}
+
+impl TimeLookup<'_> {
+    fn resolve(
+        &mut self,
+        position: Position,
+        marks: &dyn Fn(&str, i32) -> Watermarks,
+    ) -> anyhow::Result<Option<TopicPartitionList>> {
+        let Position::Time(ms) = position else {
+            return Ok(None);
+        };
+        let mut answer =
+            list_offsets(self.consumer, self.connection, self.all, Offset::Offset(ms))?;
+        for e in self.all.elements() {
+            let (topic, p) = (e.topic(), e.partition());
+            let Watermarks { low, high } = marks(topic, p);
+            if high <= low {
+                continue;
+            }
+            let answered = lookup(&answer, topic, p);
+            let probe = match &mut self.probe {
+                Some(probe) => probe,
+                None => self.probe.insert(Probe::new(self.connection)?),
+            };
+            match answered {
+                // Some brokers (tansu 0.6) answer the log start for a time after every
+                // record; the log start is only right when its record is not older.
+                Some(o) if o <= low => match probe.record_at(topic, p, low)? {
+                    Some((_, ts)) if ts < ms => {}
+                    _ => continue,
+                },
+                Some(_) => continue,
+                None => {}
+            }
+            let before = probe.fetches;
+            let Some(found) = probe.bisect(topic, p, low, high, ms)? else {
+                // No record at or after the time: the window starts (or ends) at the end.
+                answer
+                    .set_partition_offset(topic, p, Offset::End)
+                    .map_err(|e| EvtError::broker(format!("cannot record offset: {e}")))?;
+                continue;
+            };
+            if self.connection.verbose > 0 {
+                eprintln!(
+                    "evt: {topic}/{p}: the broker did not answer the time lookup for {position}; \
+                     bisected record timestamps ({} fetches): offset {found}",
+                    probe.fetches - before
+                );
+            }
+            answer
+                .set_partition_offset(topic, p, Offset::Offset(found))
+                .map_err(|e| EvtError::broker(format!("cannot record offset: {e}")))?;
         }
-        _ => Ok(None),
+        Ok(Some(answer))
     }
 }
 

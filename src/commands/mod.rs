@@ -1,5 +1,7 @@
 //! One file per subcommand; the shared steps they compose live here.
 
+pub mod generate;
+pub mod playground;
 pub mod read;
 pub mod tail;
 

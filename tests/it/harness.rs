@@ -317,39 +317,44 @@ pub struct Spawned {
 
 /// Starts evt against the test broker without waiting for it.
 pub fn spawn_evt(args: &[&str]) -> Spawned {
-    use std::io::BufRead;
     let mut command = evt_command();
-    command
-        .arg("-b")
-        .arg(&broker().addr)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("evt starts");
-    let (tx, stdout) = std::sync::mpsc::channel();
-    let out = child.stdout.take().expect("piped stdout");
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
+    command.arg("-b").arg(&broker().addr).args(args);
+    Spawned::start(command)
+}
+
+impl Spawned {
+    /// Starts a prepared evt command, collecting its output.
+    pub fn start(mut command: Command) -> Spawned {
+        use std::io::BufRead;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("evt starts");
+        let (tx, stdout) = std::sync::mpsc::channel();
+        let out = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
+        });
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let err = child.stderr.take().expect("piped stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                let mut all = sink.lock().expect("stderr buffer");
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        Spawned {
+            child,
+            stdout,
+            stderr,
         }
-    });
-    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let err = child.stderr.take().expect("piped stderr");
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
-            let mut all = sink.lock().expect("stderr buffer");
-            all.push_str(&line);
-            all.push('\n');
-        }
-    });
-    Spawned {
-        child,
-        stdout,
-        stderr,
     }
 }
 

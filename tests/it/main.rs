@@ -1,7 +1,9 @@
 //! Integration tests: the evt binary against a real tansu broker started by the harness.
 
 mod errors;
+mod generated;
 mod harness;
 mod output;
+mod playground;
 mod read;
 mod tail;

@@ -295,3 +295,22 @@ fn ctrl_c_stops_a_read_with_exit_130() {
     );
     assert_eq!(read.wait(std::time::Duration::from_secs(20)), Some(130));
 }
+
+#[test]
+fn a_time_after_every_record_is_an_empty_window() {
+    // tansu 0.6 answers the log start for such a time; evt checks the answer and reads nothing.
+    let topic = seeded("future");
+    let run = evt(&["read", &topic, "--from", "2026-01-01T00:10:00Z"]);
+    run.ok();
+    assert_eq!(run.stdout, "");
+    let run = evt(&[
+        "read",
+        &topic,
+        "--from",
+        "2026-01-01T00:00:25Z",
+        "--until",
+        "2027-01-01",
+    ]);
+    run.ok();
+    assert_eq!(run.positions().len(), 5, "{}", run.stdout);
+}

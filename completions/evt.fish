@@ -1,0 +1,124 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_evt_global_optspecs
+    string join \n b/brokers= X= config= profile= timeout= playground v/verbose h/help V/version
+end
+
+function __fish_evt_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_evt_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_evt_using_subcommand
+    set -l cmd (__fish_evt_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c evt -n "__fish_evt_needs_command" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_needs_command" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_needs_command" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_needs_command" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_needs_command" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_needs_command" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_needs_command" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_needs_command" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_needs_command" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
+complete -c evt -n "__fish_evt_needs_command" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_needs_command" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
+complete -c evt -n "__fish_evt_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c evt -n "__fish_evt_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c evt -n "__fish_evt_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evt -n "__fish_evt_using_subcommand read" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l until -d 'Where to stop, exclusive (same grammar as --from). Default: the end when evt started' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l order -d 'How events from several partitions are ordered' -r -f -a "time\t'One timeline across partitions, merged by timestamp'
+partition\t'Each partition in offset order, as it arrives'"
+complete -c evt -n "__fish_evt_using_subcommand read" -s p -l partition -d 'Only these partitions, comma separated (e.g. -p 0,2)' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -s c -l count -d 'Stop after N events in all' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
+json\t'One envelope per line, lossless, for machines and files'
+value\t'The payload only, one per line, for jq'
+table\t'A table: partition, offset, time, key, value'"
+complete -c evt -n "__fish_evt_using_subcommand read" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c evt -n "__fish_evt_using_subcommand read" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand read" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
+complete -c evt -n "__fish_evt_using_subcommand read" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand read" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand read" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand read" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand tail" -s n -l lines -d 'First show the last N events of each partition' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l until -d 'Stop at this position (an offset, or a time that is reached), exclusive' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -s p -l partition -d 'Only these partitions, comma separated (e.g. -p 0,2)' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -s c -l count -d 'Stop after N events in all' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
+json\t'One envelope per line, lossless, for machines and files'
+value\t'The payload only, one per line, for jq'
+table\t'A table: partition, offset, time, key, value'"
+complete -c evt -n "__fish_evt_using_subcommand tail" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c evt -n "__fish_evt_using_subcommand tail" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand tail" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
+complete -c evt -n "__fish_evt_using_subcommand tail" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand tail" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand tail" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand playground" -l rate -d 'Live events per second after the history (0 for none)' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l history -d 'How much backdated history to write first (e.g. 24h, 2h, 0s)' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l seed -d 'Seed of the demo generator: the same seed tells the same story' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l bench-events -d 'Also create topic `bench` with N small JSON events (for bench/run)' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l bench-partitions -d 'Partitions of the `bench` topic' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand playground" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand playground" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand playground" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand playground" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand completions" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand completions" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand completions" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand completions" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand completions" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand completions" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c evt -n "__fish_evt_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand man" -l dir -d 'Write evt.1 and one evt-COMMAND.1 per command into this directory' -r -F
+complete -c evt -n "__fish_evt_using_subcommand man" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand man" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand man" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand man" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand man" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand man" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand man" -s h -l help -d 'Print help'
+complete -c evt -n "__fish_evt_using_subcommand man" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

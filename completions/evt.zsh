@@ -1,0 +1,290 @@
+#compdef evt
+
+autoload -U is-at-least
+
+_evt() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_evt_commands" \
+"*::: :->evt" \
+&& ret=0
+    case $state in
+    (evt)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:evt-command-$line[1]:"
+        case $line[1] in
+            (read)
+_arguments "${_arguments_options[@]}" : \
+'--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
+'--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
+'--order=[How events from several partitions are ordered]:ORDER:((time\:"One timeline across partitions, merged by timestamp"
+partition\:"Each partition in offset order, as it arrives"))' \
+'*-p+[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
+'*--partition=[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
+'-c+[Stop after N events in all]:N:_default' \
+'--count=[Stop after N events in all]:N:_default' \
+'--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
+json\:"One envelope per line, lossless, for machines and files"
+value\:"The payload only, one per line, for jq"
+table\:"A table\: partition, offset, time, key, value"))' \
+'--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--explain[Print the resolved plan (partition, start, end, count) and exit]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::topics -- Topics to read; several are merged into one timeline:_default' \
+&& ret=0
+;;
+(tail)
+_arguments "${_arguments_options[@]}" : \
+'-n+[First show the last N events of each partition]:N:_default' \
+'--lines=[First show the last N events of each partition]:N:_default' \
+'--until=[Stop at this position (an offset, or a time that is reached), exclusive]:POS:_default' \
+'*-p+[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
+'*--partition=[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
+'-c+[Stop after N events in all]:N:_default' \
+'--count=[Stop after N events in all]:N:_default' \
+'--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
+json\:"One envelope per line, lossless, for machines and files"
+value\:"The payload only, one per line, for jq"
+table\:"A table\: partition, offset, time, key, value"))' \
+'--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--explain[Print the resolved plan (partition, start, end, count) and exit]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::topics -- Topics to follow:_default' \
+&& ret=0
+;;
+(playground)
+_arguments "${_arguments_options[@]}" : \
+'--rate=[Live events per second after the history (0 for none)]:N/s:_default' \
+'--history=[How much backdated history to write first (e.g. 24h, 2h, 0s)]:DURATION:_default' \
+'--seed=[Seed of the demo generator\: the same seed tells the same story]:SEED:_default' \
+'--bench-events=[Also create topic \`bench\` with N small JSON events (for bench/run)]:N:_default' \
+'--bench-partitions=[Partitions of the \`bench\` topic]:N:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':shell:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+'--dir=[Write evt.1 and one evt-COMMAND.1 per command into this directory]:DIR:_files' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_evt__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:evt-help-command-$line[1]:"
+        case $line[1] in
+            (read)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(tail)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(playground)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_evt_commands] )) ||
+_evt_commands() {
+    local commands; commands=(
+'read:Read a bounded window of events (time travel), then exit' \
+'tail:Follow new events live, like tail -f, until Ctrl-C' \
+'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
+'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
+'man:Print the man page, or write one page per command into a directory' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'evt commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__completions_commands] )) ||
+_evt__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt completions commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help_commands] )) ||
+_evt__subcmd__help_commands() {
+    local commands; commands=(
+'read:Read a bounded window of events (time travel), then exit' \
+'tail:Follow new events live, like tail -f, until Ctrl-C' \
+'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
+'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
+'man:Print the man page, or write one page per command into a directory' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'evt help commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__completions_commands] )) ||
+_evt__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help completions commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__help_commands] )) ||
+_evt__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help help commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__man_commands] )) ||
+_evt__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help man commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__playground_commands] )) ||
+_evt__subcmd__help__subcmd__playground_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help playground commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__read_commands] )) ||
+_evt__subcmd__help__subcmd__read_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help read commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__tail_commands] )) ||
+_evt__subcmd__help__subcmd__tail_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help tail commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__man_commands] )) ||
+_evt__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt man commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__playground_commands] )) ||
+_evt__subcmd__playground_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt playground commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__read_commands] )) ||
+_evt__subcmd__read_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt read commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__tail_commands] )) ||
+_evt__subcmd__tail_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt tail commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_evt" ]; then
+    _evt "$@"
+else
+    compdef _evt evt
+fi

@@ -1,0 +1,371 @@
+//! The playground's demo data: an order saga across `orders`, `payments` and `shipments`, and
+//! price ticks on `trades`, with the faults evt exists to find. Pure: records come out of a
+//! seeded generator, so the same seed always tells the same story.
+
+use std::sync::Arc;
+
+use crate::event::{Event, Header, TimestampType};
+
+/// Topics and partition counts of the demo.
+pub const TOPICS: [(&str, i32); 4] = [
+    ("orders", 6),
+    ("payments", 3),
+    ("shipments", 3),
+    ("trades", 3),
+];
+
+const SYMBOLS: [(&str, f64); 5] = [
+    ("ACME", 182.40),
+    ("GLOBX", 54.10),
+    ("INITECH", 12.75),
+    ("UMBRL", 301.00),
+    ("WAYNE", 97.30),
+];
+const SKUS: [(&str, u32); 6] = [
+    ("sku-kettle", 3499),
+    ("sku-mug", 899),
+    ("sku-teapot", 2450),
+    ("sku-beans-1kg", 1899),
+    ("sku-grinder", 8900),
+    ("sku-filter", 499),
+];
+const CARRIERS: [&str; 3] = ["dhl", "ups", "postnl"];
+const FAILURE_REASONS: [&str; 3] = ["card_declined", "insufficient_funds", "fraud_suspected"];
+
+/// A small, fast, deterministic random source (xorshift64*); the demo needs no crypto.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// True with probability `per_mille / 1000`.
+    pub fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[usize::try_from(self.below(items.len() as u64)).unwrap_or(0)]
+    }
+}
+
+/// Which deliberate faults a saga carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// The payment event is delivered twice (same event id): a producer retry.
+    pub duplicate_payment: bool,
+    /// The OrderCreated event breaks the orders schema (total as a string, no customer).
+    pub invalid_order: bool,
+}
+
+/// Generates the demo's records; partition -1 lets the producer's partitioner choose by key.
+pub struct Demo {
+    rng: Rng,
+    next_order: u64,
+    next_event: u64,
+    prices: Vec<f64>,
+    topics: [Arc<str>; 4],
+}
+
+impl Demo {
+    pub fn new(seed: u64) -> Demo {
+        Demo {
+            rng: Rng::new(seed),
+            next_order: 1000,
+            next_event: 1,
+            prices: SYMBOLS.iter().map(|(_, p)| *p).collect(),
+            topics: TOPICS.map(|(t, _)| Arc::from(t)),
+        }
+    }
+
+    fn event_id(&mut self) -> String {
+        self.next_event += 1;
+        format!(
+            "evt-{:08x}",
+            self.next_event.wrapping_mul(2_654_435_761) & 0xffff_ffff
+        )
+    }
+
+    fn record(
+        &self,
+        topic: usize,
+        key: &str,
+        value: String,
+        ts: i64,
+        headers: Vec<Header>,
+    ) -> Event {
+        Event {
+            topic: self.topics[topic].clone(),
+            partition: -1,
+            offset: -1,
+            timestamp: Some(ts),
+            timestamp_type: TimestampType::Create,
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.into_bytes()),
+            headers,
+        }
+    }
+
+    /// One order saga starting at `ts`: created, payment authorised or failed, then confirmed
+    /// and shipped, or cancelled (the compensation). Returned in time order.
+    pub fn saga(&mut self, ts: i64, faults: Faults) -> Vec<Event> {
+        self.next_order += 1;
+        let order_id = format!("order-{}", self.next_order);
+        let trace = format!("{:016x}", self.rng.next_u64());
+        let source = *self.rng.pick(&["web", "mobile", "partner-api"]);
+        let headers = |kind: &str| {
+            vec![
+                Header {
+                    name: "trace-id".into(),
+                    value: Some(trace.clone().into_bytes()),
+                },
+                Header {
+                    name: "source".into(),
+                    value: Some(source.as_bytes().to_vec()),
+                },
+                Header {
+                    name: "event-type".into(),
+                    value: Some(kind.as_bytes().to_vec()),
+                },
+            ]
+        };
+        let customer = format!("cust-{}", 100 + self.rng.below(400));
+        let mut items = Vec::new();
+        let mut total_cents = 0u64;
+        for _ in 0..=self.rng.below(3) {
+            let (sku, cents) = *self.rng.pick(&SKUS);
+            let qty = 1 + self.rng.below(3);
+            total_cents += u64::from(cents) * qty;
+            items.push(format!(
+                r#"{{"sku":"{sku}","qty":{qty},"unit_price":{}.{:02}}}"#,
+                cents / 100,
+                cents % 100
+            ));
+        }
+        let total = format!("{}.{:02}", total_cents / 100, total_cents % 100);
+        let created_id = self.event_id();
+        let created = if faults.invalid_order {
+            format!(
+                r#"{{"type":"OrderCreated","event_id":"{created_id}","order_id":"{order_id}","items":[{}],"total":"{total}","currency":"EUR"}}"#,
+                items.join(",")
+            )
+        } else {
+            format!(
+                r#"{{"type":"OrderCreated","event_id":"{created_id}","order_id":"{order_id}","customer_id":"{customer}","items":[{}],"total":{total},"currency":"EUR"}}"#,
+                items.join(",")
+            )
+        };
+        let mut out = vec![self.record(0, &order_id, created, ts, headers("OrderCreated"))];
+
+        let paid_at = ts + 150 + i64::try_from(self.rng.below(1800)).unwrap_or(0);
+        let payment_id = format!("pay-{:06}", self.rng.below(1_000_000));
+        let failed = self.rng.chance(120);
+        let pay_event = self.event_id();
+        let payment = if failed {
+            let reason = *self.rng.pick(&FAILURE_REASONS);
+            format!(
+                r#"{{"type":"PaymentFailed","event_id":"{pay_event}","order_id":"{order_id}","payment_id":"{payment_id}","amount":{total},"currency":"EUR","reason":"{reason}"}}"#
+            )
+        } else {
+            format!(
+                r#"{{"type":"PaymentAuthorized","event_id":"{pay_event}","order_id":"{order_id}","payment_id":"{payment_id}","amount":{total},"currency":"EUR"}}"#
+            )
+        };
+        let kind = if failed {
+            "PaymentFailed"
+        } else {
+            "PaymentAuthorized"
+        };
+        out.push(self.record(1, &order_id, payment.clone(), paid_at, headers(kind)));
+        if faults.duplicate_payment {
+            out.push(self.record(1, &order_id, payment, paid_at + 2_000, headers(kind)));
+        }
+
+        let next = paid_at + 300 + i64::try_from(self.rng.below(900)).unwrap_or(0);
+        if failed {
+            let id = self.event_id();
+            let cancelled = format!(
+                r#"{{"type":"OrderCancelled","event_id":"{id}","order_id":"{order_id}","reason":"payment_failed"}}"#
+            );
+            out.push(self.record(0, &order_id, cancelled, next, headers("OrderCancelled")));
+        } else {
+            let id = self.event_id();
+            let confirmed =
+                format!(r#"{{"type":"OrderConfirmed","event_id":"{id}","order_id":"{order_id}"}}"#);
+            out.push(self.record(0, &order_id, confirmed, next, headers("OrderConfirmed")));
+            let id = self.event_id();
+            let carrier = *self.rng.pick(&CARRIERS);
+            let shipment = format!(
+                r#"{{"type":"ShipmentStarted","event_id":"{id}","order_id":"{order_id}","shipment_id":"shp-{:06}","carrier":"{carrier}"}}"#,
+                self.rng.below(1_000_000)
+            );
+            let shipped_at = next + 60_000 + i64::try_from(self.rng.below(600_000)).unwrap_or(0);
+            out.push(self.record(
+                2,
+                &order_id,
+                shipment,
+                shipped_at,
+                headers("ShipmentStarted"),
+            ));
+        }
+        out.sort_by_key(|e| e.timestamp);
+        out
+    }
+
+    /// One price tick for a random symbol at `ts`; `invalid` makes a negative price.
+    pub fn tick(&mut self, ts: i64, invalid: bool) -> Event {
+        let i = usize::try_from(self.rng.below(SYMBOLS.len() as u64)).unwrap_or(0);
+        let (symbol, _) = SYMBOLS[i];
+        let step = (self.rng.below(201) as f64 - 100.0) / 10_000.0;
+        self.prices[i] = (self.prices[i] * (1.0 + step)).max(0.01);
+        let price = if invalid {
+            -self.prices[i]
+        } else {
+            self.prices[i]
+        };
+        let spread = (self.prices[i] * 0.0005).max(0.01);
+        let volume = 1 + self.rng.below(5_000);
+        let id = self.event_id();
+        let value = format!(
+            r#"{{"type":"PriceTick","event_id":"{id}","symbol":"{symbol}","price":{price:.2},"bid":{:.2},"ask":{:.2},"volume":{volume}}}"#,
+            self.prices[i] - spread,
+            self.prices[i] + spread
+        );
+        let headers = vec![Header {
+            name: "source".into(),
+            value: Some(b"exchange-feed".to_vec()),
+        }];
+        self.record(3, symbol, value, ts, headers)
+    }
+}
+
+/// The backdated history: `hours` of sagas and ticks ending at `now`, with every fault kind,
+/// in the order a producer would have sent them (which is not always timestamp order).
+pub fn history(seed: u64, now: i64, hours: i64) -> Vec<Event> {
+    let mut demo = Demo::new(seed);
+    let start = now - hours * 3_600_000;
+    let mut events = Vec::new();
+    let saga_every = 30_000; // one saga every 30 s: about 2,900 sagas a day
+    let mut n = 0u64;
+    let mut ts = start;
+    while ts < now - 20 * 60_000 {
+        n += 1;
+        let faults = Faults {
+            duplicate_payment: n % 577 == 0,
+            invalid_order: n % 733 == 0,
+        };
+        events.extend(
+            demo.saga(ts, faults)
+                .into_iter()
+                .map(|e| (e.timestamp.unwrap_or(ts), e)),
+        );
+        ts += saga_every / 2 + i64::try_from(demo.rng.below(saga_every as u64)).unwrap_or(0);
+    }
+    let tick_every = 4_000;
+    let skew_at = now - 3 * 3_600_000; // the out-of-order burst, three hours ago
+    let mut ts = start;
+    let mut k = 0u64;
+    while ts < now {
+        k += 1;
+        let mut tick = demo.tick(ts, k % 9_001 == 0);
+        if (skew_at..skew_at + 20 * tick_every).contains(&ts) {
+            // A producer with a clock five minutes behind: timestamps jump back, then recover.
+            tick.timestamp = Some(ts - 300_000);
+        }
+        events.push((ts, tick));
+        ts += tick_every;
+    }
+    events.sort_by_key(|(sent_at, _)| *sent_at);
+    events.into_iter().map(|(_, e)| e).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(e: &Event) -> serde_json::Value {
+        serde_json::from_slice(e.value.as_deref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_same_seed_tells_the_same_story() {
+        assert_eq!(
+            history(7, 1_800_000_000_000, 2),
+            history(7, 1_800_000_000_000, 2)
+        );
+    }
+
+    #[test]
+    fn sagas_share_key_and_trace_and_compensate_failures() {
+        let mut demo = Demo::new(42);
+        for _ in 0..200 {
+            let saga = demo.saga(1_000, Faults::default());
+            let key = saga[0].key.clone();
+            let trace = saga[0].headers[0].value.clone();
+            assert!(saga
+                .iter()
+                .all(|e| e.key == key && e.headers[0].value == trace));
+            let types: Vec<String> = saga
+                .iter()
+                .map(|e| value(e)["type"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(types[0], "OrderCreated");
+            if types.contains(&"PaymentFailed".to_string()) {
+                assert!(types.contains(&"OrderCancelled".to_string()), "{types:?}");
+                assert!(!types.contains(&"ShipmentStarted".to_string()));
+            } else {
+                assert!(types.contains(&"ShipmentStarted".to_string()), "{types:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn history_holds_every_fault() {
+        let now = 1_800_000_000_000;
+        let events = history(1, now, 24);
+        assert!(events.len() > 10_000, "{}", events.len());
+        let values: Vec<serde_json::Value> = events.iter().map(value).collect();
+        let mut ids = std::collections::HashMap::new();
+        for v in &values {
+            *ids.entry(v["event_id"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+        assert!(
+            ids.values().filter(|n| **n == 2).count() >= 3,
+            "duplicate deliveries"
+        );
+        assert!(
+            values.iter().any(|v| v["total"].is_string()),
+            "an invalid order"
+        );
+        assert!(
+            values
+                .iter()
+                .any(|v| v["price"].as_f64().is_some_and(|p| p < 0.0)),
+            "an invalid tick"
+        );
+        let ticks: Vec<i64> = events
+            .iter()
+            .filter(|e| &*e.topic == "trades")
+            .map(|e| e.timestamp.unwrap())
+            .collect();
+        let jumps_back = ticks.windows(2).filter(|w| w[1] < w[0]).count();
+        assert_eq!(jumps_back, 1, "one out-of-order burst");
+        assert!(events
+            .iter()
+            .all(|e| e.timestamp.unwrap() >= now - 24 * 3_600_000 - 300_000));
+    }
+}

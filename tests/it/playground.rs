@@ -1,0 +1,269 @@
+//! The playground (librdkafka's mock cluster inside evt) and time travel on a broker that
+//! cannot answer offset-for-timestamp lookups.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use evt::broker::mock::MockBroker;
+use evt::broker::produce::Writer;
+use evt::event::{Event, TimestampType};
+
+use crate::harness::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn event(topic: &str, partition: i32, ts: i64, n: usize) -> Event {
+    Event {
+        topic: std::sync::Arc::from(topic),
+        partition,
+        offset: -1,
+        timestamp: Some(ts),
+        timestamp_type: TimestampType::Create,
+        key: Some(format!("k{n}").into_bytes()),
+        value: Some(format!("{{\"n\":{n}}}").into_bytes()),
+        headers: vec![],
+    }
+}
+
+/// (partition, start, end) rows of `evt read --explain`.
+fn plan_rows(run: &Run) -> Vec<(i64, i64, i64)> {
+    run.stdout
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .split(['│', '┆'])
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            match cells.as_slice() {
+                [_, p, start, end, ..] => {
+                    Some((p.parse().ok()?, start.parse().ok()?, end.parse().ok()?))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn bisection_on_the_mock_cluster_matches_tansus_time_lookup() {
+    let base = ms("2026-03-01T00:00:00Z");
+    let topic = unique_topic("bisect");
+    // Uneven gaps and several records per millisecond-step, on 3 partitions.
+    let mut records = Vec::new();
+    for n in 0..600usize {
+        let p = i32::try_from(n % 3).unwrap();
+        let step = i64::try_from(n * n % 7 + n / 2).unwrap();
+        records.push(event(
+            &topic,
+            p,
+            base + i64::try_from(n).unwrap() * 1000 + step,
+            n,
+        ));
+    }
+    create_topic(&topic, 3);
+    let tansu_writer = Writer::new(&broker().addr, &[]).unwrap();
+    let mock = MockBroker::start(1).unwrap();
+    mock.create_topic(&topic, 3).unwrap();
+    let mock_writer = Writer::new(mock.bootstrap(), &[("compression.type", "lz4")]).unwrap();
+    for r in &records {
+        tansu_writer.send(r).unwrap();
+        mock_writer.send(r).unwrap();
+    }
+    tansu_writer.flush(WAIT).unwrap();
+    mock_writer.flush(WAIT).unwrap();
+
+    let times = [
+        "2026-02-28T00:00:00Z",
+        "2026-03-01T00:00:00Z",
+        "2026-03-01T00:01:40.500Z",
+        "2026-03-01T00:04:00Z",
+        "2026-03-01T00:09:59Z",
+        "2026-03-02T00:00:00Z",
+    ];
+    for window in times.windows(2) {
+        let args = [
+            "read",
+            topic.as_str(),
+            "--from",
+            window[0],
+            "--until",
+            window[1],
+            "--explain",
+        ];
+        let on_tansu = evt(&args);
+        on_tansu.ok();
+        let mut command = evt_command();
+        command.args(["-v", "-b", mock.bootstrap()]).args(args);
+        let on_mock = run(command);
+        on_mock.ok();
+        let rows = plan_rows(&on_tansu);
+        assert_eq!(rows.len(), 3, "{}", on_tansu.stdout);
+        assert_eq!(
+            plan_rows(&on_mock),
+            rows,
+            "window {window:?}\ntansu:\n{}\nmock:\n{}{}",
+            on_tansu.stdout,
+            on_mock.stdout,
+            on_mock.stderr
+        );
+        if window[0] == "2026-03-01T00:01:40.500Z" {
+            assert!(
+                on_mock.stderr.contains("bisected record timestamps"),
+                "-v says so: {}",
+                on_mock.stderr
+            );
+        }
+    }
+}
+
+/// A config directory of its own, so the playground registration is private to the test.
+fn isolated(dir: &tempfile::TempDir) -> impl Fn(&[&str]) -> std::process::Command + '_ {
+    move |args: &[&str]| {
+        let mut command = evt_command();
+        command
+            .env("EVT_CONFIG", dir.path().join("config.toml"))
+            .args(args);
+        command
+    }
+}
+
+#[test]
+fn the_playground_registers_a_profile_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let evt_in = isolated(&dir);
+    let refused = run(evt_in(&["--profile", "playground", "read", "orders"]));
+    refused.expect_code(2);
+    assert!(
+        refused.stderr.contains("no playground is running"),
+        "{}",
+        refused.stderr
+    );
+
+    let mut playground =
+        Spawned::start(evt_in(&["playground", "--history", "2h", "--rate", "20/s"]));
+    playground.wait_for_stderr("Ctrl-C to stop", WAIT);
+    let addr = playground.line(WAIT);
+    let read = run(evt_in(&[
+        "--profile",
+        "playground",
+        "read",
+        "orders",
+        "payments",
+        "shipments",
+    ]));
+    read.ok();
+    let events = read.envelopes();
+    assert!(events.len() > 500, "two hours of sagas: {}", events.len());
+    // Live events arrive while it runs.
+    let tail = run(evt_in(&[
+        "--profile",
+        "playground",
+        "tail",
+        "trades",
+        "orders",
+        "-c",
+        "2",
+        "--timeout",
+        "20s",
+    ]));
+    tail.ok();
+    assert_eq!(tail.envelopes().len(), 2);
+    // Other clients use the printed address.
+    let mut by_addr = evt_command();
+    by_addr.args(["-b", &addr, "read", "trades", "-c", "1"]);
+    run(by_addr).ok();
+
+    playground.interrupt();
+    assert_eq!(playground.wait(WAIT), Some(0));
+    assert!(
+        !dir.path().join("playground.addr").exists(),
+        "registration removed on exit"
+    );
+}
+
+#[test]
+fn one_command_playground_shows_the_saga_and_its_faults() {
+    let mut command = evt_command();
+    command.args([
+        "--playground",
+        "read",
+        "orders",
+        "payments",
+        "shipments",
+        "trades",
+        "--from",
+        "1d",
+    ]);
+    let all = run(command);
+    all.ok();
+    let events = all.envelopes();
+    let by_topic = |t: &str| events.iter().filter(|e| e["topic"] == t).count();
+    for topic in ["orders", "payments", "shipments", "trades"] {
+        assert!(by_topic(topic) > 100, "{topic}: {}", by_topic(topic));
+    }
+    // One saga shares its key and trace id across topics.
+    let first = events
+        .iter()
+        .find(|e| e["value"]["type"] == "OrderCreated")
+        .unwrap();
+    let trace = &first["headers"][0];
+    assert_eq!(trace[0], "trace-id");
+    let saga: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["headers"][0] == *trace)
+        .collect();
+    assert!(saga.len() >= 3, "{saga:?}");
+    assert!(saga.iter().all(|e| e["key"] == first["key"]));
+    // Deliberate faults: duplicate deliveries, schema violations, out-of-order timestamps.
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for e in &events {
+        *ids.entry(e["value"]["event_id"].to_string()).or_default() += 1;
+    }
+    assert!(ids.values().any(|n| *n == 2), "duplicate deliveries");
+    assert!(
+        events.iter().any(|e| e["value"]["total"].is_string()),
+        "an order violating the schema"
+    );
+    let mut last: HashMap<i64, String> = HashMap::new();
+    let mut jumps_back = 0;
+    let mut trades = events
+        .iter()
+        .filter(|e| e["topic"] == "trades")
+        .collect::<Vec<_>>();
+    trades.sort_by_key(|e| (e["partition"].as_i64(), e["offset"].as_i64()));
+    for e in trades {
+        let ts = e["timestamp"].as_str().unwrap().to_string();
+        let p = e["partition"].as_i64().unwrap();
+        if last.get(&p).is_some_and(|prev| ts < *prev) {
+            jumps_back += 1;
+        }
+        last.insert(p, ts);
+    }
+    assert!(jumps_back >= 1, "an out-of-order timestamp burst");
+}
+
+#[test]
+fn kcat_reads_the_playground() {
+    let dir = tempfile::tempdir().unwrap();
+    let evt_in = isolated(&dir);
+    let mut playground = Spawned::start(evt_in(&["playground", "--history", "1h", "--rate", "0"]));
+    playground.wait_for_stderr("Ctrl-C to stop", WAIT);
+    let addr = playground.line(WAIT);
+    let out = std::process::Command::new("kcat")
+        .args(["-b", &addr, "-C", "-t", "orders", "-e", "-q", "-f", "%k\n"])
+        .output()
+        .expect("kcat is installed by scripts/setup");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        keys.lines().count() > 50 && keys.lines().all(|k| k.starts_with("order-")),
+        "{keys}"
+    );
+    playground.interrupt();
+    assert_eq!(playground.wait(WAIT), Some(0));
+}
