@@ -46,12 +46,17 @@ fn timeout_ms(connection: &Connection) -> String {
 }
 
 /// How evt reads: assigned partitions, no group membership, nothing committed.
-const CONSUMER: [(&str, &str); 6] = [
+const CONSUMER: [(&str, &str); 8] = [
     ("enable.auto.commit", "false"),
     ("enable.auto.offset.store", "false"),
     ("enable.partition.eof", "true"),
     ("auto.offset.reset", "earliest"),
     ("fetch.wait.max.ms", "100"),
+    // A small prefetch per partition keeps memory bounded (the time merge holds one queue per
+    // partition); refilling it at once, not after librdkafka's default 1 s back-off, keeps
+    // the reader fed.
+    ("queued.min.messages", "5000"),
+    ("fetch.queue.backoff.ms", "1"),
     // Never used to commit; librdkafka only wants a group id to exist.
     ("group.id", "evt-reader"),
 ];

@@ -10,7 +10,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::broker::metadata::TopicInfo;
-use crate::broker::probe::Probe;
+use crate::broker::probe::{Probe, Search};
 use crate::config::{Connection, Window};
 use crate::error::EvtError;
 use crate::position::Position;
@@ -178,45 +178,46 @@ impl TimeLookup<'_> {
         };
         let mut answer =
             list_offsets(self.consumer, self.connection, self.all, Offset::Offset(ms))?;
+        // Doubtful answers: none although the partition holds records, or the log start
+        // (tansu 0.6 answers that for a time after every record). Check them by reading.
+        let mut doubtful: Vec<(String, Vec<Search>)> = Vec::new();
         for e in self.all.elements() {
             let (topic, p) = (e.topic(), e.partition());
             let Watermarks { low, high } = marks(topic, p);
-            if high <= low {
+            let answered = lookup(&answer, topic, p);
+            if high <= low || answered.is_some_and(|o| o > low) {
                 continue;
             }
-            let answered = lookup(&answer, topic, p);
+            let search = Search::new(p, low, high);
+            match doubtful.iter_mut().find(|(t, _)| t == topic) {
+                Some((_, searches)) => searches.push(search),
+                None => doubtful.push((topic.to_string(), vec![search])),
+            }
+        }
+        for (topic, mut searches) in doubtful {
             let probe = match &mut self.probe {
                 Some(probe) => probe,
                 None => self.probe.insert(Probe::new(self.connection)?),
             };
-            match answered {
-                // Some brokers (tansu 0.6) answer the log start for a time after every
-                // record; the log start is only right when its record is not older.
-                Some(o) if o <= low => match probe.record_at(topic, p, low)? {
-                    Some((_, ts)) if ts < ms => {}
-                    _ => continue,
-                },
-                Some(_) => continue,
-                None => {}
-            }
-            let before = probe.fetches;
-            let Some(found) = probe.bisect(topic, p, low, high, ms)? else {
-                // No record at or after the time: the window starts (or ends) at the end.
-                answer
-                    .set_partition_offset(topic, p, Offset::End)
-                    .map_err(|e| EvtError::broker(format!("cannot record offset: {e}")))?;
-                continue;
-            };
+            let before = probe.rounds;
+            probe.search(&topic, &mut searches, ms)?;
             if self.connection.verbose > 0 {
                 eprintln!(
-                    "evt: {topic}/{p}: the broker did not answer the time lookup for {position}; \
-                     bisected record timestamps ({} fetches): offset {found}",
-                    probe.fetches - before
+                    "evt: {topic}: the broker's time lookup for {position} was missing or doubtful on \
+                     {} partition(s); bisected record timestamps instead ({} fetch rounds)",
+                    searches.len(),
+                    probe.rounds - before
                 );
             }
-            answer
-                .set_partition_offset(topic, p, Offset::Offset(found))
-                .map_err(|e| EvtError::broker(format!("cannot record offset: {e}")))?;
+            for s in searches {
+                let offset = match s.answer.flatten() {
+                    Some(o) => Offset::Offset(o),
+                    None => Offset::End,
+                };
+                answer
+                    .set_partition_offset(&topic, s.partition, offset)
+                    .map_err(|e| EvtError::broker(format!("cannot record offset: {e}")))?;
+            }
         }
         Ok(Some(answer))
     }

@@ -1,7 +1,9 @@
-//! Finding an offset by time on brokers that cannot answer offset-for-timestamp lookups
-//! (librdkafka's mock cluster answers none): bisect offsets by reading one record's timestamp
-//! per step, O(log n) fetches.
+//! Finding offsets by time without the broker's help (librdkafka's mock cluster answers no
+//! offset-for-timestamp lookup; tansu 0.6 answers the log start for times after every record):
+//! bisect offsets on record timestamps. All partitions of a topic move in lockstep, one fetch
+//! round per step, so a lookup costs O(log n) rounds whatever the partition count.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -12,79 +14,171 @@ use rdkafka::{Offset, TopicPartitionList};
 use crate::config::Connection;
 use crate::error::EvtError;
 
+/// One partition's search for the first offset whose record is at or after a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub partition: i32,
+    lo: i64,
+    hi: i64,
+    /// `Some(None)`: no record at or after the time; `Some(Some(o))`: found.
+    pub answer: Option<Option<i64>>,
+}
+
+impl Search {
+    /// Searches `low..high` (the partition's watermarks).
+    pub fn new(partition: i32, low: i64, high: i64) -> Search {
+        let answer = (high <= low).then_some(None);
+        Search {
+            partition,
+            lo: low,
+            hi: high - 1,
+            answer,
+        }
+    }
+}
+
 /// Reads single records to learn their timestamps.
 pub struct Probe {
     consumer: BaseConsumer,
     timeout: Duration,
-    pub fetches: u32,
+    /// Fetch rounds so far (each reads one record from every partition still searching).
+    pub rounds: u32,
 }
 
 impl Probe {
     pub fn new(connection: &Connection) -> anyhow::Result<Probe> {
-        let consumer = super::consumer_with(connection, &[("max.partition.fetch.bytes", "65536")])?;
+        let consumer = super::consumer_with(
+            connection,
+            &[
+                ("max.partition.fetch.bytes", "65536"),
+                ("queued.min.messages", "1"),
+            ],
+        )?;
         Ok(Probe {
             consumer,
             timeout: connection.timeout,
-            fetches: 0,
+            rounds: 0,
         })
     }
 
-    /// The first record at or after `offset`: its offset and timestamp.
-    pub fn record_at(
+    /// Resolves every search of `topic` for `time`, assuming timestamps grow with offsets.
+    /// First the last record (is anything that recent?), then the first (is everything?),
+    /// then bisection.
+    pub fn search(
         &mut self,
         topic: &str,
-        partition: i32,
-        offset: i64,
-    ) -> anyhow::Result<Option<(i64, i64)>> {
-        self.fetches += 1;
+        searches: &mut [Search],
+        time: i64,
+    ) -> anyhow::Result<()> {
+        self.step(
+            topic,
+            searches,
+            |s| Some(s.hi),
+            |s, ts, _| {
+                if ts < time {
+                    s.answer = Some(None);
+                }
+            },
+        )?;
+        self.step(
+            topic,
+            searches,
+            |s| Some(s.lo),
+            |s, ts, _| {
+                if ts >= time {
+                    s.answer = Some(Some(s.lo));
+                }
+            },
+        )?;
+        while searches.iter().any(|s| s.answer.is_none()) {
+            self.step(
+                topic,
+                searches,
+                |s| (s.lo < s.hi).then(|| s.lo + (s.hi - s.lo) / 2),
+                |s, ts, found| {
+                    let mid = s.lo + (s.hi - s.lo) / 2;
+                    if ts >= time {
+                        s.hi = mid;
+                    } else {
+                        s.lo = (found + 1).max(mid + 1);
+                    }
+                },
+            )?;
+            for s in searches
+                .iter_mut()
+                .filter(|s| s.answer.is_none() && s.lo >= s.hi)
+            {
+                s.answer = Some(Some(s.lo));
+            }
+        }
+        Ok(())
+    }
+
+    /// One round: reads the record at `offset_of(search)` for every unresolved search.
+    fn step(
+        &mut self,
+        topic: &str,
+        searches: &mut [Search],
+        offset_of: impl Fn(&Search) -> Option<i64>,
+        update: impl Fn(&mut Search, i64, i64),
+    ) -> anyhow::Result<()> {
+        let wanted: HashMap<i32, i64> = searches
+            .iter()
+            .filter(|s| s.answer.is_none())
+            .filter_map(|s| offset_of(s).map(|o| (s.partition, o)))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let found = self.records_at(topic, &wanted)?;
+        for s in searches.iter_mut().filter(|s| s.answer.is_none()) {
+            match found.get(&s.partition) {
+                Some(Some((offset, ts))) => update(s, *ts, *offset),
+                // Nothing at or after that offset (or no timestamp): treat as "at the end".
+                Some(None) => s.hi = s.hi.min(wanted[&s.partition]),
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The first record at or after each requested offset: its offset and timestamp.
+    fn records_at(
+        &mut self,
+        topic: &str,
+        wanted: &HashMap<i32, i64>,
+    ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>> {
+        self.rounds += 1;
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, partition, Offset::Offset(offset))
-            .map_err(|e| EvtError::broker(format!("cannot probe {topic}/{partition}: {e}")))?;
+        for (p, o) in wanted {
+            tpl.add_partition_offset(topic, *p, Offset::Offset(*o))
+                .map_err(|e| EvtError::broker(format!("cannot probe {topic}/{p}: {e}")))?;
+        }
         self.consumer
             .assign(&tpl)
-            .map_err(|e| EvtError::broker(format!("cannot probe {topic}/{partition}: {e}")))?;
+            .map_err(|e| EvtError::broker(format!("cannot probe {topic}: {e}")))?;
+        let mut found = HashMap::with_capacity(wanted.len());
         let deadline = Instant::now() + self.timeout;
-        while Instant::now() < deadline {
+        while found.len() < wanted.len() {
+            if Instant::now() > deadline {
+                return Err(EvtError::broker(format!(
+                    "no answer from {topic} within {:?} while searching offsets by time",
+                    self.timeout
+                )));
+            }
             match self.consumer.poll(Duration::from_millis(100)) {
-                Some(Ok(m)) if m.offset() >= offset => {
-                    return Ok(m.timestamp().to_millis().map(|ts| (m.offset(), ts)));
+                Some(Ok(m)) if m.topic() == topic => {
+                    let p = m.partition();
+                    if wanted.get(&p).is_some_and(|o| m.offset() >= *o) && !found.contains_key(&p) {
+                        found.insert(p, m.timestamp().to_millis().map(|ts| (m.offset(), ts)));
+                    }
                 }
-                Some(Err(KafkaError::PartitionEOF(_))) => return Ok(None),
+                Some(Err(KafkaError::PartitionEOF(p))) if wanted.contains_key(&p) => {
+                    found.entry(p).or_insert(None);
+                }
                 _ => {}
             }
         }
-        Err(EvtError::broker(format!(
-            "no record from {topic}/{partition} at offset {offset} within {:?} while searching by time",
-            self.timeout
-        )))
-    }
-
-    /// The first offset in `low..high` whose record is at or after `time`, assuming timestamps
-    /// grow with offsets; `None` when even the last record is older.
-    pub fn bisect(
-        &mut self,
-        topic: &str,
-        partition: i32,
-        low: i64,
-        high: i64,
-        time: i64,
-    ) -> anyhow::Result<Option<i64>> {
-        if high <= low {
-            return Ok(None);
-        }
-        match self.record_at(topic, partition, high - 1)? {
-            Some((_, ts)) if ts >= time => {}
-            _ => return Ok(None),
-        }
-        let (mut lo, mut hi) = (low, high - 1);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.record_at(topic, partition, mid)? {
-                Some((_, ts)) if ts >= time => hi = mid,
-                Some((found, _)) => lo = (found + 1).max(mid + 1),
-                None => hi = mid,
-            }
-        }
-        Ok(Some(lo))
+        Ok(found)
     }
 }

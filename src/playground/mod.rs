@@ -65,11 +65,14 @@ impl Playground {
             writer.send(&event)?;
             seeded += 1;
         }
+        writer.flush(Duration::from_secs(60))?;
         if options.bench_events > 0 {
             broker.create_topic("bench", options.bench_partitions)?;
-            seeded += seed_bench(&writer, options.bench_events, options.bench_partitions, now)?;
+            // zstd: a million small events must fit the mock's 5 MB per partition.
+            let bench = Writer::new(broker.bootstrap(), &[("compression.type", "zstd")])?;
+            seeded += seed_bench(&bench, options.bench_events, options.bench_partitions, now)?;
+            bench.flush(Duration::from_secs(300))?;
         }
-        writer.flush(Duration::from_secs(60))?;
         let mut playground = Playground {
             broker,
             live: None,
@@ -95,7 +98,8 @@ impl Drop for Playground {
     }
 }
 
-/// Small JSON order events spread over the last hour, round-robin over the partitions.
+/// Small JSON order events spread over the last 24 hours, round-robin over the partitions;
+/// 1% have status FAILED.
 fn seed_bench(writer: &Writer, count: u64, partitions: i32, now: i64) -> anyhow::Result<u64> {
     let topic: Arc<str> = Arc::from("bench");
     let count_i = i64::try_from(count).unwrap_or(i64::MAX);
@@ -107,7 +111,7 @@ fn seed_bench(writer: &Writer, count: u64, partitions: i32, now: i64) -> anyhow:
             topic: topic.clone(),
             partition: i32::try_from(i % i64::from(partitions)).unwrap_or(0),
             offset: -1,
-            timestamp: Some(now - 3_600_000 + i * 3_600_000 / count_i.max(1)),
+            timestamp: Some(now - 86_400_000 + i * 86_400_000 / count_i.max(1)),
             timestamp_type: crate::event::TimestampType::Create,
             key: Some(format!("order-{}", i % 10_000).into_bytes()),
             value: Some(
