@@ -169,7 +169,51 @@ fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 fn push_int(out: &mut Vec<u8>, n: i64) {
-    out.extend_from_slice(n.to_string().as_bytes());
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Appends epoch milliseconds as `2026-11-24T17:02:03.123Z` (UTC), without chrono's
+/// general-purpose formatter: this runs once per printed event.
+pub fn push_timestamp(out: &mut Vec<u8>, ms: i64) -> bool {
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return false;
+    }
+    let digits = |out: &mut Vec<u8>, n: i64, width: usize| {
+        let mut buf = [b'0'; 4];
+        let mut n = n;
+        for i in (0..width).rev() {
+            buf[i] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+            n /= 10;
+        }
+        out.extend_from_slice(&buf[..width]);
+    };
+    digits(out, year, 4);
+    out.push(b'-');
+    digits(out, month, 2);
+    out.push(b'-');
+    digits(out, day, 2);
+    out.push(b'T');
+    digits(out, sod / 3600, 2);
+    out.push(b':');
+    digits(out, sod % 3600 / 60, 2);
+    out.push(b':');
+    digits(out, sod % 60, 2);
+    out.push(b'.');
+    digits(out, millis, 3);
+    out.push(b'Z');
+    true
 }
 
 impl Event {
@@ -182,16 +226,19 @@ impl Event {
         out.extend_from_slice(b",\"offset\":");
         push_int(out, self.offset);
         out.extend_from_slice(b",\"timestamp\":");
-        match self.timestamp.and_then(format_timestamp) {
-            Some(t) => {
-                out.push(b'"');
-                out.extend_from_slice(t.as_bytes());
+        let mark = out.len();
+        out.push(b'"');
+        match self.timestamp {
+            Some(ms) if push_timestamp(out, ms) => {
                 out.push(b'"');
                 out.extend_from_slice(b",\"timestamp_type\":\"");
                 out.extend_from_slice(self.timestamp_type.as_str().as_bytes());
                 out.push(b'"');
             }
-            None => out.extend_from_slice(b"null"),
+            _ => {
+                out.truncate(mark);
+                out.extend_from_slice(b"null");
+            }
         }
         self.write_key(out);
         self.write_headers(out);
@@ -591,6 +638,26 @@ mod tests {
         e.timestamp = None;
         e.timestamp_type = TimestampType::Create;
         assert!(round_trip(&e).contains(r#""timestamp":null"#));
+    }
+
+    #[test]
+    fn fast_timestamps_match_chrono() {
+        let mut ms = -62_000_000_000_000i64;
+        while ms < 253_402_300_799_999 {
+            let mut out = Vec::new();
+            let ok = push_timestamp(&mut out, ms);
+            match format_timestamp(ms) {
+                Some(t) if t.len() == 24 => {
+                    assert!(ok, "{ms}");
+                    assert_eq!(String::from_utf8(out).unwrap(), t, "{ms}");
+                }
+                _ => assert!(!ok || ms < 0, "{ms}"),
+            }
+            ms += 987_654_321_123;
+        }
+        let mut out = Vec::new();
+        assert!(push_timestamp(&mut out, 0));
+        assert_eq!(out, b"1970-01-01T00:00:00.000Z");
     }
 
     #[test]

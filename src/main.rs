@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+/// The reader thread allocates events and the printer frees them; mimalloc handles that
+/// cross-thread pattern far better than glibc's arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use evt::error::{exit_status_of, ExitStatus};
 

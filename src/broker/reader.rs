@@ -524,7 +524,7 @@ impl<'a> TimeMerge<'a> {
             .plan
             .end
             .expect("time merge runs on bounded plans only");
-        let since = Instant::now();
+        let mut since: Option<Instant> = None;
         let mut wait = Duration::ZERO;
         loop {
             if lane.done {
@@ -559,12 +559,13 @@ impl<'a> TimeMerge<'a> {
                             return Err(err);
                         }
                     }
-                    if since.elapsed() > options.stall_timeout {
+                    let waiting = *since.get_or_insert_with(Instant::now);
+                    if waiting.elapsed() > options.stall_timeout {
                         let what = format!(
                             "reading {}/{} (window ends at offset {end})",
                             lane.plan.topic, lane.plan.partition
                         );
-                        return Err(stalled(since, &what));
+                        return Err(stalled(waiting, &what));
                     }
                     wait = POLL;
                 }
