@@ -332,6 +332,38 @@ mod tests {
         }
     }
 
+    /// The shipped schemas accept every demo event except the deliberately broken ones.
+    #[test]
+    fn shipped_schemas_catch_exactly_the_deliberate_violations() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas");
+        let validators: std::collections::HashMap<&str, jsonschema::Validator> = TOPICS
+            .iter()
+            .map(|(topic, _)| {
+                let text = std::fs::read_to_string(dir.join(format!("{topic}.json"))).unwrap();
+                let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+                (*topic, jsonschema::validator_for(&schema).unwrap())
+            })
+            .collect();
+        let mut invalid = Vec::new();
+        for e in history(3, 1_800_000_000_000, 24) {
+            let v = value(&e);
+            if !validators[&*e.topic].is_valid(&v) {
+                invalid.push(v);
+            }
+        }
+        assert!(
+            (3..=12).contains(&invalid.len()),
+            "a handful: {}",
+            invalid.len()
+        );
+        for v in invalid {
+            let broken_order = v["type"] == "OrderCreated" && v["total"].is_string();
+            let broken_tick =
+                v["type"] == "PriceTick" && v["price"].as_f64().is_some_and(|p| p < 0.0);
+            assert!(broken_order || broken_tick, "unexpected violation: {v}");
+        }
+    }
+
     #[test]
     fn history_holds_every_fault() {
         let now = 1_800_000_000_000;
