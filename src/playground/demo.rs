@@ -82,9 +82,14 @@ pub struct Demo {
 
 impl Demo {
     pub fn new(seed: u64) -> Demo {
+        Demo::numbered_from(seed, 1000)
+    }
+
+    /// A generator whose order ids continue after `last_order` (live events after history).
+    pub fn numbered_from(seed: u64, last_order: u64) -> Demo {
         Demo {
             rng: Rng::new(seed),
-            next_order: 1000,
+            next_order: last_order,
             next_event: 1,
             prices: SYMBOLS.iter().map(|(_, p)| *p).collect(),
             topics: TOPICS.map(|(t, _)| Arc::from(t)),
