@@ -45,6 +45,13 @@ complete -c evt -n "__fish_evt_using_subcommand read" -l order -d 'How events fr
 partition\t'Each partition in offset order, as it arrives'"
 complete -c evt -n "__fish_evt_using_subcommand read" -s p -l partition -d 'Only these partitions, comma separated (e.g. -p 0,2)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -s c -l count -d 'Stop after N events in all' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l key-regex -d 'Only events whose key matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l grep -d 'Only events whose key or raw value matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l header -d 'Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
 json\t'One envelope per line, lossless, for machines and files'
 value\t'The payload only, one per line, for jq'
@@ -58,6 +65,7 @@ complete -c evt -n "__fish_evt_using_subcommand read" -l config -d 'A file of ke
 complete -c evt -n "__fish_evt_using_subcommand read" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
+complete -c evt -n "__fish_evt_using_subcommand read" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
 complete -c evt -n "__fish_evt_using_subcommand read" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand read" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand read" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -66,6 +74,13 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -s n -l lines -d 'First sh
 complete -c evt -n "__fish_evt_using_subcommand tail" -l until -d 'Stop at this position (an offset, or a time that is reached), exclusive' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -s p -l partition -d 'Only these partitions, comma separated (e.g. -p 0,2)' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -s c -l count -d 'Stop after N events in all' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l key-regex -d 'Only events whose key matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l grep -d 'Only events whose key or raw value matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l header -d 'Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
 json\t'One envelope per line, lossless, for machines and files'
 value\t'The payload only, one per line, for jq'
@@ -79,6 +94,7 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -l config -d 'A file of ke
 complete -c evt -n "__fish_evt_using_subcommand tail" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
+complete -c evt -n "__fish_evt_using_subcommand tail" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
 complete -c evt -n "__fish_evt_using_subcommand tail" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand tail" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'

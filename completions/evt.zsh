@@ -47,6 +47,13 @@ partition\:"Each partition in offset order, as it arrives"))' \
 '*--partition=[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
 '-c+[Stop after N events in all]:N:_default' \
 '--count=[Stop after N events in all]:N:_default' \
+'*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \
+'--key-regex=[Only events whose key matches this regular expression]:REGEX:_default' \
+'--grep=[Only events whose key or raw value matches this regular expression]:REGEX:_default' \
+'*--header=[Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)]:NAME[=REGEX]:_default' \
+'*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
+'*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
+'--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
 '--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
 json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
@@ -59,6 +66,7 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
 '--explain[Print the resolved plan (partition, start, end, count) and exit]' \
+'--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
 '*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
@@ -78,6 +86,13 @@ _arguments "${_arguments_options[@]}" : \
 '*--partition=[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
 '-c+[Stop after N events in all]:N:_default' \
 '--count=[Stop after N events in all]:N:_default' \
+'*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \
+'--key-regex=[Only events whose key matches this regular expression]:REGEX:_default' \
+'--grep=[Only events whose key or raw value matches this regular expression]:REGEX:_default' \
+'*--header=[Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)]:NAME[=REGEX]:_default' \
+'*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
+'*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
+'--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
 '--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
 json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
@@ -90,6 +105,7 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
 '--explain[Print the resolved plan (partition, start, end, count) and exit]' \
+'--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
 '*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \

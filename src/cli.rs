@@ -133,6 +133,9 @@ pub struct ReadArgs {
     pub select: SelectArgs,
 
     #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -154,6 +157,9 @@ pub struct TailArgs {
     pub select: SelectArgs,
 
     #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -171,6 +177,46 @@ pub struct SelectArgs {
     /// Print the resolved plan (partition, start, end, count) and exit.
     #[arg(long)]
     pub explain: bool,
+}
+
+/// Which events to show. Filters combine with AND; for OR, use one jq expression
+/// (`--where '.a or .b'`) or repeat --key (any of the keys).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Filters")]
+pub struct FilterArgs {
+    /// Only events with this key, exactly (repeat for any of several keys). Reads only the
+    /// partition(s) the default partitioner maps the key(s) to, unless --no-prune.
+    #[arg(long = "key", value_name = "KEY")]
+    pub keys: Vec<String>,
+
+    /// Only events whose key matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub key_regex: Option<String>,
+
+    /// Only events whose key or raw value matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+
+    /// Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX).
+    #[arg(long = "header", value_name = "NAME[=REGEX]")]
+    pub headers: Vec<String>,
+
+    /// A jq expression over the value that must be truthy, e.g. '.status == "FAILED"'.
+    #[arg(long = "where", value_name = "JQ")]
+    pub where_value: Vec<String>,
+
+    /// A jq expression over the whole envelope (topic, partition, offset, timestamp, key,
+    /// headers, value), e.g. '.partition == 2 and .offset > 100'.
+    #[arg(long, value_name = "JQ")]
+    pub where_envelope: Vec<String>,
+
+    /// Reshape what is printed with a jq expression over the value, e.g. '{id: .order_id}'.
+    #[arg(long = "jq", value_name = "JQ")]
+    pub transform: Option<String>,
+
+    /// Read every partition even with --key (when the producer did not partition by key).
+    #[arg(long)]
+    pub no_prune: bool,
 }
 
 #[derive(Debug, Args)]

@@ -61,9 +61,17 @@ pub struct Window {
     pub until: Option<Position>,
 }
 
+/// Filters and whether `--key` may narrow the partitions read.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub criteria: std::sync::Arc<crate::filter::Criteria>,
+    pub prune_by_key: bool,
+}
+
 #[derive(Debug)]
 pub struct ReadJob {
     pub window: Window,
+    pub selection: Selection,
     pub order: Order,
     pub count: Option<u64>,
     pub explain: bool,
@@ -73,6 +81,7 @@ pub struct ReadJob {
 #[derive(Debug)]
 pub struct TailJob {
     pub window: Window,
+    pub selection: Selection,
     pub count: Option<u64>,
     pub explain: bool,
     pub output: Output,
@@ -103,6 +112,7 @@ impl Config {
                         .map(|u| parse_position("--until", u))
                         .transpose()?,
                 },
+                selection: selection(&args.filter)?,
                 order: args.order,
                 count: args.select.count,
                 explain: args.select.explain,
@@ -123,6 +133,7 @@ impl Config {
                         .map(|u| parse_position("--until", u))
                         .transpose()?,
                 },
+                selection: selection(&args.filter)?,
                 count: args.select.count,
                 explain: args.select.explain,
                 output: Output::decide(&args.output, stdout_is_terminal, &env),
@@ -140,6 +151,66 @@ impl Config {
             job,
         })
     }
+}
+
+fn selection(args: &cli::FilterArgs) -> anyhow::Result<Selection> {
+    use crate::filter::{Criteria, HeaderTest};
+    let regex = |flag: &str, text: &str| {
+        regex::bytes::Regex::new(text).map_err(|e| {
+            EvtError::usage(format!(
+                "{flag} '{text}' is not a valid regular expression: {}",
+                one_line(&e.to_string())
+            ))
+        })
+    };
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| match h.split_once('=') {
+            Some((name, re)) => Ok(HeaderTest {
+                name: name.to_string(),
+                value: Some(regex("--header", re)?),
+            }),
+            None => Ok(HeaderTest {
+                name: h.clone(),
+                value: None,
+            }),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let criteria = Criteria {
+        keys: args.keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
+        key_regex: args
+            .key_regex
+            .as_deref()
+            .map(|r| regex("--key-regex", r))
+            .transpose()?,
+        grep: args
+            .grep
+            .as_deref()
+            .map(|r| regex("--grep", r))
+            .transpose()?,
+        headers,
+        where_value: args.where_value.clone(),
+        where_envelope: args.where_envelope.clone(),
+        transform: args.transform.clone(),
+    };
+    criteria
+        .check()
+        .map_err(|e| EvtError::usage(e.to_string()))?;
+    Ok(Selection {
+        criteria: std::sync::Arc::new(criteria),
+        prune_by_key: !args.no_prune,
+    })
+}
+
+/// The regex crate's errors span several lines; the last line says what is wrong.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(message)
+        .trim()
+        .to_string()
 }
 
 fn playground_options(args: &cli::PlaygroundArgs) -> anyhow::Result<crate::playground::Options> {

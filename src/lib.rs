@@ -9,6 +9,8 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod filter;
+pub mod jq;
 mod logging;
 pub mod output;
 pub mod playground;

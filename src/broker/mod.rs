@@ -2,6 +2,7 @@
 
 pub mod metadata;
 pub mod mock;
+pub mod partitioner;
 pub mod plan;
 pub mod probe;
 pub mod produce;

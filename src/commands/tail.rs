@@ -18,7 +18,7 @@ pub fn run(connection: &Connection, mut job: TailJob, stop: &Stop) -> anyhow::Re
         }
         _ => None,
     };
-    let (consumer, plan) = plan_window(connection, &job.window, false)?;
+    let (consumer, plan) = plan_window(connection, &job.window, &job.selection, false)?;
     if job.explain {
         print!("{}", output::explain(&plan));
         return Ok(ExitStatus::Success);
@@ -37,6 +37,17 @@ pub fn run(connection: &Connection, mut job: TailJob, stop: &Stop) -> anyhow::Re
         deadline_ms,
         stall_timeout: connection.timeout * 3,
     };
-    stream(consumer, connection, plan, options, &job.output, job.count)?;
+    let streamed = stream(
+        consumer,
+        connection,
+        plan,
+        options,
+        &job.output,
+        &job.selection,
+        job.count,
+    )?;
+    if connection.verbose > 0 {
+        eprintln!("{}", streamed.summary());
+    }
     Ok(finished(stop, ExitStatus::Success))
 }

@@ -16,6 +16,7 @@ use std::sync::mpsc::Receiver;
 use crate::cli::Format;
 use crate::config::Output;
 use crate::event::Event;
+use crate::filter::Filter;
 
 pub use plan::explain;
 
@@ -47,10 +48,12 @@ pub struct Printed {
 
 const FLUSH_AT: usize = 256 * 1024;
 
-/// Prints every batch until the channel closes, `limit` events were printed, or stdout closes.
-/// Sets `stop` when it needs no more events, so the reader ends promptly.
+/// Prints every batch that passes `filter` until the channel closes, `limit` events were
+/// printed, or stdout closes. Sets `stop` when it needs no more events, so the reader ends
+/// promptly.
 pub fn drain(
     batches: Receiver<Vec<Event>>,
+    mut filter: Option<&mut Filter>,
     mut printer: Box<dyn Printer>,
     limit: Option<u64>,
     stop: &AtomicBool,
@@ -63,13 +66,21 @@ pub fn drain(
     };
     let mut pending = batches.recv().ok();
     'batches: while let Some(batch) = pending {
-        for event in &batch {
+        for event in batch {
             if limit.is_some_and(|n| printed.events >= n) {
                 stop.store(true, Ordering::Relaxed);
                 break 'batches;
             }
-            printer.print(event, &mut out);
-            printed.events += 1;
+            let mut print = |e: Event| {
+                if !limit.is_some_and(|n| printed.events >= n) {
+                    printer.print(&e, &mut out);
+                    printed.events += 1;
+                }
+            };
+            match filter.as_deref_mut() {
+                Some(f) => f.apply(event, &mut print),
+                None => print(event),
+            }
         }
         if limit.is_some_and(|n| printed.events >= n) {
             stop.store(true, Ordering::Relaxed);
@@ -145,7 +156,7 @@ mod tests {
         drop(tx);
         let mut out = Vec::new();
         let stop = AtomicBool::new(false);
-        let printed = drain(rx, json(), None, &stop, &mut out).unwrap();
+        let printed = drain(rx, None, json(), None, &stop, &mut out).unwrap();
         assert_eq!(printed.events, 3);
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -160,7 +171,7 @@ mod tests {
         tx.send(vec![event(0), event(1), event(2)]).unwrap();
         let mut out = Vec::new();
         let stop = AtomicBool::new(false);
-        let printed = drain(rx, json(), Some(2), &stop, &mut out).unwrap();
+        let printed = drain(rx, None, json(), Some(2), &stop, &mut out).unwrap();
         assert_eq!(printed.events, 2);
         assert!(stop.load(Ordering::Relaxed));
         assert_eq!(String::from_utf8(out).unwrap().lines().count(), 2);
@@ -181,7 +192,7 @@ mod tests {
         let (tx, rx) = sync_channel(4);
         tx.send(vec![event(0)]).unwrap();
         let stop = AtomicBool::new(false);
-        let printed = drain(rx, json(), None, &stop, ClosedPipe).unwrap();
+        let printed = drain(rx, None, json(), None, &stop, ClosedPipe).unwrap();
         assert!(printed.pipe_closed);
         assert!(stop.load(Ordering::Relaxed));
     }

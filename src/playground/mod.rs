@@ -70,7 +70,7 @@ impl Playground {
             broker.create_topic("bench", options.bench_partitions)?;
             // zstd: a million small events must fit the mock's 5 MB per partition.
             let bench = Writer::new(broker.bootstrap(), &[("compression.type", "zstd")])?;
-            seeded += seed_bench(&bench, options.bench_events, options.bench_partitions, now)?;
+            seeded += seed_bench(&bench, options.bench_events, now)?;
             bench.flush(Duration::from_secs(300))?;
         }
         let mut playground = Playground {
@@ -98,18 +98,18 @@ impl Drop for Playground {
     }
 }
 
-/// Small JSON order events spread over the last 24 hours, round-robin over the partitions;
-/// 1% have status FAILED.
-fn seed_bench(writer: &Writer, count: u64, partitions: i32, now: i64) -> anyhow::Result<u64> {
+/// Small JSON order events spread over the last 24 hours, partitioned by key (10,000 order
+/// ids) like the Java client does; 1% have status FAILED.
+fn seed_bench(writer: &Writer, count: u64, now: i64) -> anyhow::Result<u64> {
     let topic: Arc<str> = Arc::from("bench");
     let count_i = i64::try_from(count).unwrap_or(i64::MAX);
-    let statuses = ["CREATED", "PAID", "SHIPPED", "FAILED"];
+    let statuses = ["CREATED", "PAID", "SHIPPED"];
     for i in 0..count_i {
-        let status = statuses[usize::try_from(i % 4).unwrap_or(0)];
+        let status = statuses[usize::try_from(i % 3).unwrap_or(0)];
         let failed = if i % 100 == 7 { "FAILED" } else { status };
         let event = Event {
             topic: topic.clone(),
-            partition: i32::try_from(i % i64::from(partitions)).unwrap_or(0),
+            partition: -1,
             offset: -1,
             timestamp: Some(now - 86_400_000 + i * 86_400_000 / count_i.max(1)),
             timestamp_type: crate::event::TimestampType::Create,

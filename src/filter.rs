@@ -1,0 +1,415 @@
+//! Filters shared by every reading command, cheapest first: key and header tests on bytes,
+//! then `--grep` over raw bytes, then jq over the value (parsed once, only when needed), then
+//! jq over the envelope, then the `--jq` transform of what is printed.
+
+use std::sync::Arc;
+
+use regex::bytes::Regex;
+
+use crate::event::Event;
+use crate::jq::{self, Program};
+
+/// `--header NAME` (present) or `--header NAME=REGEX` (some value matches).
+#[derive(Debug, Clone)]
+pub struct HeaderTest {
+    pub name: String,
+    pub value: Option<Regex>,
+}
+
+/// What the user asked for, checked and compiled when the configuration was built.
+/// jq programs are kept as text: each thread that filters compiles its own copy.
+#[derive(Debug, Clone, Default)]
+pub struct Criteria {
+    /// Any of these keys, exactly.
+    pub keys: Vec<Vec<u8>>,
+    pub key_regex: Option<Regex>,
+    /// Key or value, raw bytes.
+    pub grep: Option<Regex>,
+    pub headers: Vec<HeaderTest>,
+    pub where_value: Vec<String>,
+    pub where_envelope: Vec<String>,
+    pub transform: Option<String>,
+}
+
+impl Criteria {
+    /// True when no filter or transform is set: every event passes untouched.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+            && self.key_regex.is_none()
+            && self.grep.is_none()
+            && self.headers.is_empty()
+            && self.where_value.is_empty()
+            && self.where_envelope.is_empty()
+            && self.transform.is_none()
+    }
+
+    /// Compiles every jq program once, to report syntax errors before anything runs.
+    pub fn check(&self) -> Result<(), jq::JqError> {
+        self.programs()
+            .try_for_each(|(flag, code)| Program::compile(flag, code).map(drop))
+    }
+
+    fn programs(&self) -> impl Iterator<Item = (&'static str, &String)> {
+        let value = self.where_value.iter().map(|c| ("--where", c));
+        let envelope = self.where_envelope.iter().map(|c| ("--where-envelope", c));
+        value
+            .chain(envelope)
+            .chain(self.transform.iter().map(|c| ("--jq", c)))
+    }
+}
+
+/// What filtering saw, for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FilterStats {
+    pub scanned: u64,
+    pub matched: u64,
+    /// Events a jq test or transform could not look into: the value is not JSON.
+    pub not_json: u64,
+    /// Events on which a jq program failed at run time (e.g. `.a` of a number).
+    pub jq_errors: u64,
+}
+
+/// The criteria, ready to run on this thread.
+pub struct Filter {
+    criteria: Arc<Criteria>,
+    where_value: Vec<Program>,
+    where_envelope: Vec<Program>,
+    transform: Option<Program>,
+    pub stats: FilterStats,
+}
+
+impl Filter {
+    pub fn new(criteria: Arc<Criteria>) -> Result<Filter, jq::JqError> {
+        let compile = |flag: &str, codes: &[String]| -> Result<Vec<Program>, jq::JqError> {
+            codes.iter().map(|c| Program::compile(flag, c)).collect()
+        };
+        Ok(Filter {
+            where_value: compile("--where", &criteria.where_value)?,
+            where_envelope: compile("--where-envelope", &criteria.where_envelope)?,
+            transform: criteria
+                .transform
+                .as_deref()
+                .map(|c| Program::compile("--jq", c))
+                .transpose()?,
+            criteria,
+            stats: FilterStats::default(),
+        })
+    }
+
+    /// Passes the event on (possibly reshaped, possibly several times for `--jq '.[]'`)
+    /// when it meets every criterion.
+    pub fn apply(&mut self, event: Event, emit: &mut impl FnMut(Event)) {
+        self.stats.scanned += 1;
+        if !self.cheap_tests(&event) {
+            return;
+        }
+        let needs_value = !self.where_value.is_empty() || self.transform.is_some();
+        let value = if needs_value {
+            match event.value.as_deref().and_then(jq::parse) {
+                Some(v) => Some(v),
+                None => {
+                    self.stats.not_json += 1;
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(v) = &value {
+            if !self.all_truthy(Target::Value, v) {
+                return;
+            }
+        }
+        if !self.where_envelope.is_empty() {
+            let envelope = jq::parse(event.to_envelope().as_bytes()).expect("the envelope is JSON");
+            if !self.all_truthy(Target::Envelope, &envelope) {
+                return;
+            }
+        }
+        self.stats.matched += 1;
+        match (&self.transform, value) {
+            (Some(program), Some(v)) => {
+                for out in program.run(v) {
+                    match out {
+                        Ok(out) => emit(Event {
+                            value: Some(jq::to_json(&out)),
+                            ..event.clone()
+                        }),
+                        Err(_) => self.stats.jq_errors += 1,
+                    }
+                }
+            }
+            _ => emit(event),
+        }
+    }
+
+    /// Key, header and byte tests: no parsing.
+    fn cheap_tests(&self, event: &Event) -> bool {
+        let c = &self.criteria;
+        let key = event.key.as_deref();
+        if !c.keys.is_empty() && !key.is_some_and(|k| c.keys.iter().any(|want| want == k)) {
+            return false;
+        }
+        if let Some(re) = &c.key_regex {
+            if !key.is_some_and(|k| re.is_match(k)) {
+                return false;
+            }
+        }
+        for test in &c.headers {
+            let found = event
+                .headers
+                .iter()
+                .filter(|h| h.name == test.name)
+                .any(|h| match &test.value {
+                    None => true,
+                    Some(re) => h.value.as_deref().is_some_and(|v| re.is_match(v)),
+                });
+            if !found {
+                return false;
+            }
+        }
+        if let Some(re) = &c.grep {
+            let in_key = key.is_some_and(|k| re.is_match(k));
+            if !in_key && !event.value.as_deref().is_some_and(|v| re.is_match(v)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn all_truthy(&mut self, target: Target, input: &jaq_json::Val) -> bool {
+        let programs = match target {
+            Target::Value => &self.where_value,
+            Target::Envelope => &self.where_envelope,
+        };
+        for program in programs {
+            match program.is_truthy(input.clone()) {
+                Ok(true) => {}
+                Ok(false) => return false,
+                Err(_) => {
+                    self.stats.jq_errors += 1;
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+enum Target {
+    Value,
+    Envelope,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Header, TimestampType};
+
+    fn event(key: &str, value: &[u8], headers: &[(&str, &str)]) -> Event {
+        Event {
+            topic: Arc::from("orders"),
+            partition: 3,
+            offset: 9,
+            timestamp: Some(0),
+            timestamp_type: TimestampType::Create,
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.to_vec()),
+            headers: headers
+                .iter()
+                .map(|(n, v)| Header {
+                    name: n.to_string(),
+                    value: Some(v.as_bytes().to_vec()),
+                })
+                .collect(),
+        }
+    }
+
+    fn run(criteria: Criteria, events: Vec<Event>) -> (Vec<Event>, FilterStats) {
+        let mut filter = Filter::new(Arc::new(criteria)).unwrap();
+        let mut out = Vec::new();
+        for e in events {
+            filter.apply(e, &mut |e| out.push(e));
+        }
+        (out, filter.stats)
+    }
+
+    fn keys(events: &[Event]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| String::from_utf8(e.key.clone().unwrap()).unwrap())
+            .collect()
+    }
+
+    fn sample() -> Vec<Event> {
+        vec![
+            event(
+                "order-1",
+                br#"{"status":"FAILED","amount":150}"#,
+                &[("trace-id", "t1")],
+            ),
+            event(
+                "order-2",
+                br#"{"status":"PAID","amount":50}"#,
+                &[("trace-id", "t2"), ("retry", "1")],
+            ),
+            event("order-3", b"not json at all FAILED", &[]),
+            event(
+                "order-1",
+                br#"{"status":"PAID","amount":150}"#,
+                &[("trace-id", "t1")],
+            ),
+        ]
+    }
+
+    #[test]
+    fn no_criteria_passes_everything() {
+        assert!(Criteria::default().is_empty());
+        let (out, stats) = run(Criteria::default(), sample());
+        assert_eq!(out.len(), 4);
+        assert_eq!(
+            stats,
+            FilterStats {
+                scanned: 4,
+                matched: 4,
+                not_json: 0,
+                jq_errors: 0
+            }
+        );
+    }
+
+    #[test]
+    fn keys_any_of() {
+        let c = Criteria {
+            keys: vec![b"order-1".to_vec(), b"order-3".to_vec()],
+            ..Criteria::default()
+        };
+        assert_eq!(keys(&run(c, sample()).0), ["order-1", "order-3", "order-1"]);
+        let c = Criteria {
+            key_regex: Some(Regex::new("-[23]$").unwrap()),
+            ..Criteria::default()
+        };
+        assert_eq!(keys(&run(c, sample()).0), ["order-2", "order-3"]);
+    }
+
+    #[test]
+    fn headers_present_and_matching() {
+        let present = Criteria {
+            headers: vec![HeaderTest {
+                name: "retry".into(),
+                value: None,
+            }],
+            ..Criteria::default()
+        };
+        assert_eq!(keys(&run(present, sample()).0), ["order-2"]);
+        let matching = Criteria {
+            headers: vec![HeaderTest {
+                name: "trace-id".into(),
+                value: Some(Regex::new("^t1$").unwrap()),
+            }],
+            ..Criteria::default()
+        };
+        assert_eq!(keys(&run(matching, sample()).0), ["order-1", "order-1"]);
+    }
+
+    #[test]
+    fn grep_searches_key_and_raw_value() {
+        let c = Criteria {
+            grep: Some(Regex::new("FAILED|order-2").unwrap()),
+            ..Criteria::default()
+        };
+        assert_eq!(keys(&run(c, sample()).0), ["order-1", "order-2", "order-3"]);
+    }
+
+    #[test]
+    fn where_needs_json_and_counts_the_rest() {
+        let c = Criteria {
+            where_value: vec![r#".status == "FAILED""#.into()],
+            ..Criteria::default()
+        };
+        let (out, stats) = run(c, sample());
+        assert_eq!(keys(&out), ["order-1"]);
+        assert_eq!(
+            stats,
+            FilterStats {
+                scanned: 4,
+                matched: 1,
+                not_json: 1,
+                jq_errors: 0
+            }
+        );
+    }
+
+    #[test]
+    fn filters_combine_with_and() {
+        let c = Criteria {
+            keys: vec![b"order-1".to_vec()],
+            where_value: vec![".amount > 100".into(), r#".status == "PAID""#.into()],
+            ..Criteria::default()
+        };
+        let (out, _) = run(c, sample());
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            out[0].value.as_deref(),
+            Some(&br#"{"status":"PAID","amount":150}"#[..])
+        );
+    }
+
+    #[test]
+    fn cheap_tests_run_before_parsing() {
+        // The key test rejects the non-JSON event first, so it is not counted as non-JSON.
+        let c = Criteria {
+            keys: vec![b"order-1".to_vec()],
+            where_value: vec![".amount > 0".into()],
+            ..Criteria::default()
+        };
+        let (_, stats) = run(c, sample());
+        assert_eq!(stats.not_json, 0);
+    }
+
+    #[test]
+    fn where_envelope_sees_metadata() {
+        let c = Criteria {
+            where_envelope: vec![r#".partition == 3 and (.headers | any(.[0] == "retry"))"#.into()],
+            ..Criteria::default()
+        };
+        assert_eq!(keys(&run(c, sample()).0), ["order-2"]);
+    }
+
+    #[test]
+    fn transform_reshapes_and_may_fan_out() {
+        let c = Criteria {
+            transform: Some("{s: .status}".into()),
+            ..Criteria::default()
+        };
+        let (out, stats) = run(c, sample());
+        let values: Vec<&[u8]> = out.iter().map(|e| e.value.as_deref().unwrap()).collect();
+        assert_eq!(
+            values,
+            [
+                &br#"{"s":"FAILED"}"#[..],
+                br#"{"s":"PAID"}"#,
+                br#"{"s":"PAID"}"#
+            ]
+        );
+        assert_eq!(stats.not_json, 1);
+        let c = Criteria {
+            transform: Some(".[]".into()),
+            ..Criteria::default()
+        };
+        let (out, _) = run(c, vec![event("k", b"[1,2,3]", &[])]);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[2].offset, 9, "metadata is kept");
+    }
+
+    #[test]
+    fn runtime_errors_do_not_match() {
+        let c = Criteria {
+            where_value: vec![".a.b > 1".into()],
+            ..Criteria::default()
+        };
+        let (out, stats) = run(c, vec![event("k", b"5", &[])]);
+        assert!(out.is_empty());
+        assert_eq!(stats.jq_errors, 1);
+    }
+}

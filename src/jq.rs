@@ -1,0 +1,195 @@
+//! jq expressions (`--where`, `--where-envelope`, `--jq`) through jaq, a maintained jq
+//! implementation in Rust. Programs are checked when the configuration is built, so a syntax
+//! error is a one-line usage error before any broker is contacted.
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{data, Compiler, Ctx, Native, Vars};
+use jaq_json::Val;
+
+type Data = data::JustLut<Val>;
+
+/// A compiled jq program. Values are reference counted without atomics, so a program lives
+/// on the thread that runs it: compile it there from its source text.
+pub struct Program {
+    filter: jaq_core::compile::Filter<Native<Data>>,
+}
+
+/// Why a program did not compile, as one line naming the flag and the column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag} '{code}': jq {kind} at column {column}: {message}")]
+pub struct JqError {
+    pub flag: String,
+    pub code: String,
+    pub kind: &'static str,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Program {
+    /// Compiles `code`; `flag` names the option in error messages.
+    pub fn compile(flag: &str, code: &str) -> Result<Program, JqError> {
+        let defs = jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs());
+        let funs = jaq_core::funs()
+            .chain(jaq_std::funs())
+            .chain(jaq_json::funs());
+        let loader = Loader::new(defs);
+        let arena = Arena::default();
+        let error = |kind, at: Option<&str>, message: String| {
+            let column = at
+                .and_then(|rest| {
+                    let offset = (rest.as_ptr() as usize).checked_sub(code.as_ptr() as usize)?;
+                    (offset <= code.len()).then(|| code[..offset].chars().count() + 1)
+                })
+                .unwrap_or(1);
+            JqError {
+                flag: flag.to_string(),
+                code: code.to_string(),
+                kind,
+                column,
+                message,
+            }
+        };
+        let modules = loader
+            .load(&arena, File { code, path: () })
+            .map_err(|errors| {
+                let (_, first) = errors
+                    .into_iter()
+                    .next()
+                    .expect("a failed load reports an error");
+                match first {
+                    jaq_core::load::Error::Lex(errs) => {
+                        let (expect, at) = &errs[0];
+                        error(
+                            "syntax error",
+                            Some(at),
+                            format!("expected {}", expect.as_str()),
+                        )
+                    }
+                    jaq_core::load::Error::Parse(errs) => {
+                        let (expect, at) = &errs[0];
+                        let found = at.split_whitespace().next().unwrap_or("end of input");
+                        error(
+                            "syntax error",
+                            Some(at),
+                            format!("expected {}, found '{found}'", expect.as_str()),
+                        )
+                    }
+                    jaq_core::load::Error::Io(errs) => error("error", None, errs[0].1.clone()),
+                }
+            })?;
+        let filter = Compiler::default()
+            .with_funs(funs)
+            .compile(modules)
+            .map_err(|errors| {
+                let (_, undefined) = errors
+                    .into_iter()
+                    .next()
+                    .expect("a failed compile reports an error");
+                let (name, what) = &undefined[0];
+                error(
+                    "error",
+                    Some(name),
+                    format!("undefined {} '{name}'", what.as_str()),
+                )
+            })?;
+        Ok(Program { filter })
+    }
+
+    /// Runs the program on one input; `Err` is a jq runtime error (e.g. `.a` on a number).
+    pub fn run(&self, input: Val) -> impl Iterator<Item = Result<Val, String>> + '_ {
+        let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
+        self.filter
+            .id
+            .run((ctx, input))
+            .map(|r| jaq_core::unwrap_valr(r).map_err(|e| e.to_string()))
+    }
+
+    /// True when the program's first output is truthy (jq's `select` semantics).
+    pub fn is_truthy(&self, input: Val) -> Result<bool, String> {
+        use jaq_core::ValT;
+        match self.run(input).next() {
+            Some(Ok(v)) => Ok(v.as_bool()),
+            Some(Err(e)) => Err(e),
+            None => Ok(false),
+        }
+    }
+}
+
+/// Parses JSON bytes into a jq value.
+pub fn parse(bytes: &[u8]) -> Option<Val> {
+    jaq_json::read::parse_single(bytes).ok()
+}
+
+/// Writes a jq value as compact one-line JSON.
+pub fn to_json(value: &Val) -> Vec<u8> {
+    let mut out = Vec::new();
+    jaq_json::write::write(&mut out, &jaq_json::write::Pp::default(), 0, value)
+        .expect("writing to a Vec cannot fail");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn truthy(code: &str, input: &str) -> Result<bool, String> {
+        Program::compile("--where", code)
+            .unwrap()
+            .is_truthy(parse(input.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn where_semantics() {
+        let order = r#"{"status":"FAILED","amount":150,"items":[{"sku":"a"}]}"#;
+        assert_eq!(truthy(r#".status == "FAILED""#, order), Ok(true));
+        assert_eq!(
+            truthy(r#".status == "FAILED" and .amount > 100"#, order),
+            Ok(true)
+        );
+        assert_eq!(
+            truthy(r#".status == "PAID" or .amount > 1000"#, order),
+            Ok(false)
+        );
+        assert_eq!(truthy(r#".items | any(.sku == "a")"#, order), Ok(true));
+        assert_eq!(truthy(r#".missing"#, order), Ok(false));
+        assert_eq!(truthy(r#"empty"#, order), Ok(false));
+        assert_eq!(truthy(r#"test("FAIL")"#, r#""FAILED""#), Ok(true));
+        assert!(
+            truthy(r#".a.b"#, "5").is_err(),
+            "runtime errors are reported, not fatal"
+        );
+    }
+
+    #[test]
+    fn transforms_write_compact_json() {
+        let p = Program::compile("--jq", "{id: .order_id, n: (.items | length)}").unwrap();
+        let out: Vec<Vec<u8>> = p
+            .run(parse(br#"{"order_id":7,"items":[1,2]}"#).unwrap())
+            .map(|v| to_json(&v.unwrap()))
+            .collect();
+        assert_eq!(out, vec![br#"{"id":7,"n":2}"#.to_vec()]);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_column() {
+        let err = Program::compile("--where", r#".status =="#).err().unwrap();
+        assert_eq!(err.column, 11, "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("--where '.status ==': jq syntax error at column 11"),
+            "{err}"
+        );
+        let err = Program::compile("--jq", "{a: 1").err().unwrap();
+        assert!(err.to_string().contains("syntax error"), "{err}");
+        let err = Program::compile("--where", ".a | nosuchfn(1)")
+            .err()
+            .unwrap();
+        assert_eq!(err.column, 6, "{err}");
+        assert!(
+            err.to_string().contains("undefined filter 'nosuchfn'"),
+            "{err}"
+        );
+    }
+}
