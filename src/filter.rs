@@ -69,9 +69,28 @@ pub struct FilterStats {
     pub jq_errors: u64,
 }
 
+/// A string that must appear in the raw value for a `--where` to be true: for the common
+/// `.path == "TEXT"`, the value must contain `"TEXT"` (quotes included) unless it escapes
+/// characters (then it is parsed as usual). Checking that costs a memory scan, not a parse.
+fn required_literal(code: &str) -> Option<Vec<u8>> {
+    static EQUALITY: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = EQUALITY.get_or_init(|| {
+        let path = r#"(?:\.[A-Za-z_][A-Za-z0-9_]*)+"#;
+        let literal = r#"("[^"\\]*")"#;
+        Regex::new(&format!(
+            r"^\s*(?:{path}\s*==\s*{literal}|{literal}\s*==\s*{path})\s*$"
+        ))
+        .expect("a valid pattern")
+    });
+    let caps = re.captures(code.as_bytes())?;
+    caps.get(1).or(caps.get(2)).map(|m| m.as_bytes().to_vec())
+}
+
 /// The criteria, ready to run on this thread.
 pub struct Filter {
     criteria: Arc<Criteria>,
+    /// Literals the raw value must contain for the `--where` tests to hold.
+    required: Vec<memchr::memmem::Finder<'static>>,
     where_value: Vec<Program>,
     where_envelope: Vec<Program>,
     transform: Option<Program>,
@@ -83,7 +102,14 @@ impl Filter {
         let compile = |flag: &str, codes: &[String]| -> Result<Vec<Program>, jq::JqError> {
             codes.iter().map(|c| Program::compile(flag, c)).collect()
         };
+        let required = criteria
+            .where_value
+            .iter()
+            .filter_map(|code| required_literal(code))
+            .map(|literal| memchr::memmem::Finder::new(&literal).into_owned())
+            .collect();
         Ok(Filter {
+            required,
             where_value: compile("--where", &criteria.where_value)?,
             where_envelope: compile("--where-envelope", &criteria.where_envelope)?,
             transform: criteria
@@ -100,7 +126,7 @@ impl Filter {
     /// when it meets every criterion.
     pub fn apply(&mut self, event: Event, emit: &mut impl FnMut(Event)) {
         self.stats.scanned += 1;
-        if !self.cheap_tests(&event) {
+        if !self.cheap_tests(&event) || !self.may_match_where(&event) {
             return;
         }
         let needs_value = !self.where_value.is_empty() || self.transform.is_some();
@@ -175,6 +201,22 @@ impl Filter {
             }
         }
         true
+    }
+
+    /// False when a required literal is missing from a value that escapes nothing.
+    fn may_match_where(&self, event: &Event) -> bool {
+        let Some(value) = event.value.as_deref() else {
+            return true;
+        };
+        if self.required.is_empty() || memchr::memchr(b'\\', value).is_some() {
+            return true;
+        }
+        // Text that cannot be JSON goes on to the parse, so it is counted as non-JSON.
+        let first = value.iter().find(|b| !b.is_ascii_whitespace());
+        if !matches!(first, Some(b'{' | b'[' | b'"')) {
+            return true;
+        }
+        self.required.iter().all(|f| f.find(value).is_some())
     }
 
     fn all_truthy(&mut self, target: Target, input: &jaq_json::Val) -> bool {
@@ -400,6 +442,48 @@ mod tests {
         let (out, _) = run(c, vec![event("k", b"[1,2,3]", &[])]);
         assert_eq!(out.len(), 3);
         assert_eq!(out[2].offset, 9, "metadata is kept");
+    }
+
+    #[test]
+    fn equality_literals_are_found() {
+        assert_eq!(
+            required_literal(r#".status == "FAILED""#),
+            Some(br#""FAILED""#.to_vec())
+        );
+        assert_eq!(
+            required_literal(r#" "X" == .a.b "#),
+            Some(br#""X""#.to_vec())
+        );
+        for code in [
+            r#".status != "FAILED""#,
+            r#".status == "FAILED" or .x"#,
+            r#"(.status == "FAILED") | not"#,
+            r#".status == "A\"B""#,
+            ".n == 1",
+            r#".a[0] == "x""#,
+        ] {
+            assert_eq!(required_literal(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn the_literal_shortcut_never_changes_results() {
+        let c = Criteria {
+            where_value: vec![r#".status == "FAILED""#.into()],
+            ..Criteria::default()
+        };
+        let events = vec![
+            event("a", br#"{"status":"FAILED"}"#, &[]),
+            event("b", br#"{"status":"FAIL\u0045D"}"#, &[]),
+            event("c", br#"{"status":"PAID","note":"FAILED"}"#, &[]),
+            event("d", br#"{"other":"\"FAILED\""}"#, &[]),
+        ];
+        let (out, _) = run(c, events);
+        assert_eq!(
+            keys(&out),
+            ["a", "b"],
+            "escaped text is parsed, quoted text elsewhere does not match"
+        );
     }
 
     #[test]
