@@ -35,6 +35,8 @@ complete -c evt -n "__fish_evt_needs_command" -s h -l help -d 'Print help (see m
 complete -c evt -n "__fish_evt_needs_command" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_needs_command" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
 complete -c evt -n "__fish_evt_needs_command" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_needs_command" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
+complete -c evt -n "__fish_evt_needs_command" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
 complete -c evt -n "__fish_evt_needs_command" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
 complete -c evt -n "__fish_evt_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c evt -n "__fish_evt_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
@@ -99,6 +101,50 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -l playground -d 'Start th
 complete -c evt -n "__fish_evt_using_subcommand tail" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand tail" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand replay" -l to -d 'The target topic (created with the source\'s partition count when missing)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l from -d 'Where to start, inclusive (same grammar as evt read)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l until -d 'Where to stop, exclusive. Default: the end when evt started' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -s p -l partition -d 'Only these source partitions, comma separated' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l to-brokers -d 'Write into another cluster (bootstrap brokers)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l to-profile -d 'Write into the cluster of this profile' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l partitioner -d 'How target partitions are chosen: the source partition, or the key\'s hash' -r -f -a "same\t'The source partition (the target needs at least as many partitions)'
+key\t'murmur2 of the key, as the Java client does'"
+complete -c evt -n "__fish_evt_using_subcommand replay" -l rate -d 'At most N events per second (e.g. 100/s, 600/m)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l pace -d 'Keep the original gaps between events, scaled: 1x, 10x (ten times faster), 0.5x' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l max-gap -d 'With --pace, the longest wait between two events (idle gaps are cut to this)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l resume -d 'Continue an interrupted replay from its checkpoint file (no duplicates, no gaps)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand replay" -l checkpoint -d 'Where to keep the checkpoint. Default: .evt-replay-SOURCE-TARGET.json here' -r -F
+complete -c evt -n "__fish_evt_using_subcommand replay" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l key-regex -d 'Only events whose key matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l grep -d 'Only events whose key or raw value matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l header -d 'Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand replay" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l no-provenance -d 'Do not add the evt-source header (topic/partition/offset of the original)'
+complete -c evt -n "__fish_evt_using_subcommand replay" -l append -d 'Allow writing into a target that already holds events'
+complete -c evt -n "__fish_evt_using_subcommand replay" -l dry-run -d 'Print the plan (per partition: offsets, count, first/last time, target) and write nothing'
+complete -c evt -n "__fish_evt_using_subcommand replay" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
+complete -c evt -n "__fish_evt_using_subcommand replay" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand replay" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand produce" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand produce" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -l values -d 'Lines are plain values (each line\'s bytes as the value, no key), not envelopes'
+complete -c evt -n "__fish_evt_using_subcommand produce" -l skip-bad -d 'Report bad lines and go on, instead of stopping at the first one'
+complete -c evt -n "__fish_evt_using_subcommand produce" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand produce" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand produce" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand produce" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand playground" -l rate -d 'Live events per second after the history (0 for none)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l history -d 'How much backdated history to write first (e.g. 24h, 2h, 0s)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l seed -d 'Seed of the demo generator: the same seed tells the same story' -r
@@ -132,9 +178,11 @@ complete -c evt -n "__fish_evt_using_subcommand man" -l playground -d 'Start the
 complete -c evt -n "__fish_evt_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand man" -s h -l help -d 'Print help'
 complete -c evt -n "__fish_evt_using_subcommand man" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

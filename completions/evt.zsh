@@ -116,6 +116,70 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '*::topics -- Topics to follow:_default' \
 && ret=0
 ;;
+(replay)
+_arguments "${_arguments_options[@]}" : \
+'--to=[The target topic (created with the source'\''s partition count when missing)]:TOPIC:_default' \
+'--from=[Where to start, inclusive (same grammar as evt read)]:POS:_default' \
+'--until=[Where to stop, exclusive. Default\: the end when evt started]:POS:_default' \
+'*-p+[Only these source partitions, comma separated]:LIST:_default' \
+'*--partition=[Only these source partitions, comma separated]:LIST:_default' \
+'(--to-profile)--to-brokers=[Write into another cluster (bootstrap brokers)]:LIST:_default' \
+'--to-profile=[Write into the cluster of this profile]:NAME:_default' \
+'--partitioner=[How target partitions are chosen\: the source partition, or the key'\''s hash]:PARTITIONER:((same\:"The source partition (the target needs at least as many partitions)"
+key\:"murmur2 of the key, as the Java client does"))' \
+'(--pace)--rate=[At most N events per second (e.g. 100/s, 600/m)]:N/s:_default' \
+'--pace=[Keep the original gaps between events, scaled\: 1x, 10x (ten times faster), 0.5x]:FACTOR:_default' \
+'--max-gap=[With --pace, the longest wait between two events (idle gaps are cut to this)]:DURATION:_default' \
+'(--from --until -p --partition)--resume=[Continue an interrupted replay from its checkpoint file (no duplicates, no gaps)]:FILE:_files' \
+'--checkpoint=[Where to keep the checkpoint. Default\: .evt-replay-SOURCE-TARGET.json here]:FILE:_files' \
+'*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \
+'--key-regex=[Only events whose key matches this regular expression]:REGEX:_default' \
+'--grep=[Only events whose key or raw value matches this regular expression]:REGEX:_default' \
+'*--header=[Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)]:NAME[=REGEX]:_default' \
+'*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
+'*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
+'--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--no-provenance[Do not add the evt-source header (topic/partition/offset of the original)]' \
+'--append[Allow writing into a target that already holds events]' \
+'--dry-run[Print the plan (per partition\: offsets, count, first/last time, target) and write nothing]' \
+'--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':source -- The source\: a topic, or an envelope file (JSONL, `-` for stdin):_default' \
+&& ret=0
+;;
+(produce)
+_arguments "${_arguments_options[@]}" : \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--values[Lines are plain values (each line'\''s bytes as the value, no key), not envelopes]' \
+'--skip-bad[Report bad lines and go on, instead of stopping at the first one]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':topic -- The topic to write into:_default' \
+'*::files -- Envelope files (JSONL); stdin when none or `-`:_files' \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 '--rate=[Live events per second after the history (0 for none)]:N/s:_default' \
@@ -194,6 +258,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(replay)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(produce)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -224,6 +296,8 @@ _evt_commands() {
     local commands; commands=(
 'read:Read a bounded window of events (time travel), then exit' \
 'tail:Follow new events live, like tail -f, until Ctrl-C' \
+'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
+'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -241,6 +315,8 @@ _evt__subcmd__help_commands() {
     local commands; commands=(
 'read:Read a bounded window of events (time travel), then exit' \
 'tail:Follow new events live, like tail -f, until Ctrl-C' \
+'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
+'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -268,10 +344,20 @@ _evt__subcmd__help__subcmd__playground_commands() {
     local commands; commands=()
     _describe -t commands 'evt help playground commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__help__subcmd__produce_commands] )) ||
+_evt__subcmd__help__subcmd__produce_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help produce commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__help__subcmd__read_commands] )) ||
 _evt__subcmd__help__subcmd__read_commands() {
     local commands; commands=()
     _describe -t commands 'evt help read commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__replay_commands] )) ||
+_evt__subcmd__help__subcmd__replay_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help replay commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__help__subcmd__tail_commands] )) ||
 _evt__subcmd__help__subcmd__tail_commands() {
@@ -288,10 +374,20 @@ _evt__subcmd__playground_commands() {
     local commands; commands=()
     _describe -t commands 'evt playground commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__produce_commands] )) ||
+_evt__subcmd__produce_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt produce commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__read_commands] )) ||
 _evt__subcmd__read_commands() {
     local commands; commands=()
     _describe -t commands 'evt read commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__replay_commands] )) ||
+_evt__subcmd__replay_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt replay commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__tail_commands] )) ||
 _evt__subcmd__tail_commands() {

@@ -59,6 +59,16 @@ pub enum Command {
     ///
     /// Examples: evt tail orders; evt tail orders -n 10; evt tail orders payments --count 5
     Tail(TailArgs),
+    /// Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely.
+    ///
+    /// Keeps key, value, headers, timestamp and partition; adds an evt-source header; refuses
+    /// the source topic, readonly profiles and non-empty targets (without --append).
+    /// Example: evt replay orders --from 2h --to sandbox-orders
+    Replay(ReplayArgs),
+    /// Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte.
+    ///
+    /// Example: evt read orders --from 1h > dump.jsonl; evt produce sandbox-orders dump.jsonl
+    Produce(ProduceArgs),
     /// Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C.
     ///
     /// Other evt commands reach it with --profile playground; other clients (kcat) with the
@@ -68,6 +78,108 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page, or write one page per command into a directory.
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The source: a topic, or an envelope file (JSONL, `-` for stdin).
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+
+    /// The target topic (created with the source's partition count when missing).
+    #[arg(long, value_name = "TOPIC")]
+    pub to: String,
+
+    /// Where to start, inclusive (same grammar as evt read).
+    #[arg(
+        long,
+        value_name = "POS",
+        default_value = "beginning",
+        allow_hyphen_values = true
+    )]
+    pub from: String,
+
+    /// Where to stop, exclusive. Default: the end when evt started.
+    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
+    pub until: Option<String>,
+
+    /// Only these source partitions, comma separated.
+    #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
+    pub partitions: Vec<i32>,
+
+    /// Write into another cluster (bootstrap brokers).
+    #[arg(long, value_name = "LIST", conflicts_with = "to_profile")]
+    pub to_brokers: Option<String>,
+
+    /// Write into the cluster of this profile.
+    #[arg(long, value_name = "NAME")]
+    pub to_profile: Option<String>,
+
+    /// How target partitions are chosen: the source partition, or the key's hash.
+    #[arg(long, value_enum, default_value_t = Partitioner::Same)]
+    pub partitioner: Partitioner,
+
+    /// Do not add the evt-source header (topic/partition/offset of the original).
+    #[arg(long)]
+    pub no_provenance: bool,
+
+    /// Allow writing into a target that already holds events.
+    #[arg(long)]
+    pub append: bool,
+
+    /// Print the plan (per partition: offsets, count, first/last time, target) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// At most N events per second (e.g. 100/s, 600/m).
+    #[arg(long, value_name = "N/s", conflicts_with = "pace")]
+    pub rate: Option<String>,
+
+    /// Keep the original gaps between events, scaled: 1x, 10x (ten times faster), 0.5x.
+    #[arg(long, value_name = "FACTOR")]
+    pub pace: Option<String>,
+
+    /// With --pace, the longest wait between two events (idle gaps are cut to this).
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub max_gap: String,
+
+    /// Continue an interrupted replay from its checkpoint file (no duplicates, no gaps).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "until", "partitions"])]
+    pub resume: Option<PathBuf>,
+
+    /// Where to keep the checkpoint. Default: .evt-replay-SOURCE-TARGET.json here.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Partitioner {
+    /// The source partition (the target needs at least as many partitions).
+    Same,
+    /// murmur2 of the key, as the Java client does.
+    Key,
+}
+
+#[derive(Debug, Args)]
+pub struct ProduceArgs {
+    /// The topic to write into.
+    #[arg(value_name = "TOPIC")]
+    pub topic: String,
+
+    /// Envelope files (JSONL); stdin when none or `-`.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Lines are plain values (each line's bytes as the value, no key), not envelopes.
+    #[arg(long)]
+    pub values: bool,
+
+    /// Report bad lines and go on, instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_bad: bool,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,8 @@ pub enum Job {
     Read(ReadJob),
     Tail(TailJob),
     Playground(crate::playground::Options),
+    Replay(Box<ReplayJob>),
+    Produce(ProduceJob),
     Completions(clap_complete::Shell),
     Man(Option<PathBuf>),
 }
@@ -85,6 +87,40 @@ pub struct TailJob {
     pub count: Option<u64>,
     pub explain: bool,
     pub output: Output,
+}
+
+/// Where a replay reads from.
+#[derive(Debug, Clone)]
+pub enum ReplaySource {
+    Topic(Window),
+    /// An envelope file (`-` is stdin).
+    File(PathBuf),
+}
+
+#[derive(Debug)]
+pub struct ReplayJob {
+    pub source: ReplaySource,
+    pub target_topic: String,
+    /// The cluster written to (the source's unless --to-brokers/--to-profile).
+    pub target: Connection,
+    pub same_cluster: bool,
+    pub selection: Selection,
+    pub partitioner: cli::Partitioner,
+    pub provenance: bool,
+    pub append: bool,
+    pub dry_run: bool,
+    pub pace: crate::replay::Pace,
+    pub resume: Option<PathBuf>,
+    pub checkpoint: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct ProduceJob {
+    pub topic: String,
+    /// Empty: stdin.
+    pub files: Vec<PathBuf>,
+    pub values: bool,
+    pub skip_bad: bool,
 }
 
 /// How events are printed.
@@ -139,6 +175,19 @@ impl Config {
                 output: Output::decide(&args.output, stdout_is_terminal, &env),
             }),
             cli::Command::Playground(args) => Job::Playground(playground_options(&args)?),
+            cli::Command::Replay(args) => {
+                Job::Replay(Box::new(replay_job(args, &connection, &env)?))
+            }
+            cli::Command::Produce(args) => Job::Produce(ProduceJob {
+                topic: args.topic,
+                files: args
+                    .files
+                    .into_iter()
+                    .filter(|f| f.as_os_str() != "-")
+                    .collect(),
+                values: args.values,
+                skip_bad: args.skip_bad,
+            }),
             cli::Command::Completions(args) => Job::Completions(args.shell),
             cli::Command::Man(args) => Job::Man(args.dir),
         };
@@ -211,6 +260,120 @@ fn one_line(message: &str) -> String {
         .unwrap_or(message)
         .trim()
         .to_string()
+}
+
+fn replay_job(
+    args: cli::ReplayArgs,
+    source: &Connection,
+    env: &Environment,
+) -> anyhow::Result<ReplayJob> {
+    use crate::replay::{parse_pace, Pace};
+    let is_file = args.source == "-" || Path::new(&args.source).is_file();
+    let source_spec = if is_file {
+        ReplaySource::File(PathBuf::from(&args.source))
+    } else {
+        ReplaySource::Topic(Window {
+            topics: vec![args.source.clone()],
+            partitions: args.partitions.clone(),
+            from: parse_position("--from", &args.from)?,
+            until: args
+                .until
+                .as_deref()
+                .map(|u| parse_position("--until", u))
+                .transpose()?,
+        })
+    };
+    let target = match (&args.to_profile, &args.to_brokers) {
+        (Some(name), _) => {
+            let (profile_name, profile) = load_profile(Some(name), env)?;
+            Connection {
+                brokers: profile
+                    .brokers
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_BROKERS.to_string()),
+                properties: profile
+                    .properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                profile: profile_name,
+                readonly: profile.readonly,
+                ..source.clone()
+            }
+        }
+        (None, Some(brokers)) => Connection {
+            brokers: brokers.clone(),
+            readonly: false,
+            profile: None,
+            ..source.clone()
+        },
+        (None, None) => source.clone(),
+    };
+    let same_cluster = same_brokers(&target.brokers, &source.brokers);
+    let pace = match (&args.rate, &args.pace) {
+        (Some(rate), _) => Pace::Rate(
+            parse_rate(rate).map_err(|e| EvtError::usage(format!("--rate {rate}: {e}")))?,
+        ),
+        (None, Some(pace)) => Pace::Scaled {
+            factor: parse_pace(pace).map_err(|e| EvtError::usage(format!("--pace: {e}")))?,
+            max_gap: parse_duration(&args.max_gap)
+                .map_err(|e| EvtError::usage(format!("--max-gap {}: {e}", args.max_gap)))?,
+        },
+        (None, None) => Pace::Fast,
+    };
+    let source_name = Path::new(&args.source)
+        .file_name()
+        .map_or("stdin".into(), |n| n.to_string_lossy().into_owned());
+    let checkpoint = args
+        .checkpoint
+        .clone()
+        .or(args.resume.clone())
+        .unwrap_or_else(|| {
+            let clean = |s: &str| {
+                s.chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect::<String>()
+            };
+            PathBuf::from(format!(
+                ".evt-replay-{}-{}.json",
+                clean(&source_name),
+                clean(&args.to)
+            ))
+        });
+    Ok(ReplayJob {
+        source: source_spec,
+        target_topic: args.to,
+        target,
+        same_cluster,
+        selection: selection(&args.filter)?,
+        partitioner: args.partitioner,
+        provenance: !args.no_provenance,
+        append: args.append,
+        dry_run: args.dry_run,
+        pace,
+        resume: args.resume,
+        checkpoint,
+    })
+}
+
+/// Two bootstrap lists name the same cluster when they hold the same host:port entries.
+fn same_brokers(a: &str, b: &str) -> bool {
+    let set = |s: &str| {
+        let mut v: Vec<String> = s
+            .split(',')
+            .map(|x| x.trim().to_ascii_lowercase())
+            .filter(|x| !x.is_empty())
+            .collect();
+        v.sort();
+        v
+    };
+    set(a) == set(b)
 }
 
 fn playground_options(args: &cli::PlaygroundArgs) -> anyhow::Result<crate::playground::Options> {

@@ -15,6 +15,7 @@ mod logging;
 pub mod output;
 pub mod playground;
 pub mod position;
+pub mod replay;
 pub mod source;
 
 use std::sync::atomic::Ordering;
@@ -44,9 +45,20 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
     let stop = Stop::default();
     let on_ctrl_c = stop.interrupted.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_ctrl_c.store(true, Ordering::Relaxed);
+        // Ctrl-C, or a polite kill (SIGTERM): both stop at a clean point.
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => t.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
         }
+        on_ctrl_c.store(true, Ordering::Relaxed);
     });
     tokio::task::spawn_blocking(move || match config.job {
         Job::Read(job) => commands::read::run(&config.connection, job, &stop),
@@ -54,6 +66,8 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
         Job::Playground(options) => {
             commands::playground::run(&options, config.playground_registration, &stop)
         }
+        Job::Replay(job) => commands::replay::run(&config.connection, &job, &stop),
+        Job::Produce(job) => commands::produce::run(&config.connection, &job, &stop),
         Job::Completions(shell) => commands::generate::completions(shell),
         Job::Man(dir) => commands::generate::man(dir.as_deref()),
     })

@@ -1,5 +1,6 @@
 //! All rdkafka code: building clients, cluster metadata, resolving windows to offsets, reading.
 
+pub mod admin;
 pub mod metadata;
 pub mod mock;
 pub mod partitioner;
@@ -18,7 +19,7 @@ use crate::error::EvtError;
 
 /// Builds a librdkafka configuration: evt's defaults for this kind of client, then the
 /// user's properties, which always win.
-fn client_config(connection: &Connection, defaults: &[(&str, &str)]) -> ClientConfig {
+pub(crate) fn client_config(connection: &Connection, defaults: &[(&str, &str)]) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", &connection.brokers)

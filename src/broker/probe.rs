@@ -143,11 +143,43 @@ impl Probe {
     }
 
     /// The first record at or after each requested offset: its offset and timestamp.
-    fn records_at(
+    pub fn records_at(
         &mut self,
         topic: &str,
         wanted: &HashMap<i32, i64>,
     ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>> {
+        let found = self.fetch_each(topic, wanted, |m| {
+            m.timestamp().to_millis().map(|ts| (m.offset(), ts))
+        })?;
+        Ok(found.into_iter().map(|(p, v)| (p, v.flatten())).collect())
+    }
+
+    /// The value of header `name` on the record at each requested offset (`None`: no record
+    /// there, or no such header).
+    pub fn headers_at(
+        &mut self,
+        topic: &str,
+        wanted: &HashMap<i32, i64>,
+        name: &str,
+    ) -> anyhow::Result<HashMap<i32, Option<Vec<u8>>>> {
+        use rdkafka::message::Headers;
+        let found = self.fetch_each(topic, wanted, |m| {
+            m.headers().and_then(|hs| {
+                hs.iter()
+                    .find(|h| h.key == name)
+                    .and_then(|h| h.value.map(<[u8]>::to_vec))
+            })
+        })?;
+        Ok(found.into_iter().map(|(p, v)| (p, v.flatten())).collect())
+    }
+
+    /// Reads the first record at or after each requested offset and extracts from it.
+    fn fetch_each<T>(
+        &mut self,
+        topic: &str,
+        wanted: &HashMap<i32, i64>,
+        extract: impl Fn(&rdkafka::message::BorrowedMessage<'_>) -> T,
+    ) -> anyhow::Result<HashMap<i32, Option<T>>> {
         self.rounds += 1;
         let mut tpl = TopicPartitionList::new();
         for (p, o) in wanted {
@@ -162,7 +194,7 @@ impl Probe {
         while found.len() < wanted.len() {
             if Instant::now() > deadline {
                 return Err(EvtError::broker(format!(
-                    "no answer from {topic} within {:?} while searching offsets by time",
+                    "no answer from {topic} within {:?} while reading single records",
                     self.timeout
                 )));
             }
@@ -170,7 +202,7 @@ impl Probe {
                 Some(Ok(m)) if m.topic() == topic => {
                     let p = m.partition();
                     if wanted.get(&p).is_some_and(|o| m.offset() >= *o) && !found.contains_key(&p) {
-                        found.insert(p, m.timestamp().to_millis().map(|ts| (m.offset(), ts)));
+                        found.insert(p, Some(extract(&m)));
                     }
                 }
                 Some(Err(KafkaError::PartitionEOF(p))) if wanted.contains_key(&p) => {

@@ -92,3 +92,167 @@ impl Writer {
         })
     }
 }
+
+/// Identifies a record in flight: which source lane it came from and its source offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    pub lane: usize,
+    pub offset: i64,
+}
+
+/// The broker's answer for one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub tag: Tag,
+    pub outcome: Result<(), String>,
+}
+
+/// Collects delivery reports as librdkafka hands them over (on `poll`/`flush`).
+#[derive(Default)]
+pub struct Tracker {
+    delivered: std::sync::Mutex<Vec<Delivery>>,
+}
+
+impl rdkafka::ClientContext for Tracker {}
+
+impl rdkafka::producer::ProducerContext for Tracker {
+    type DeliveryOpaque = Box<Tag>;
+
+    fn delivery(&self, result: &rdkafka::producer::DeliveryResult<'_>, tag: Box<Tag>) {
+        let outcome = match result {
+            Ok(_) => Ok(()),
+            Err((e, _)) => Err(e.to_string()),
+        };
+        if let Ok(mut delivered) = self.delivered.lock() {
+            delivered.push(Delivery { tag: *tag, outcome });
+        }
+    }
+}
+
+/// An idempotent producer whose every record is confirmed (or failed) individually, so a
+/// writer knows exactly what reached the broker.
+pub struct TrackedWriter {
+    producer: BaseProducer<Tracker>,
+    timeout: Duration,
+}
+
+impl TrackedWriter {
+    /// Idempotent, acks=all; `properties` (the user's) come last.
+    pub fn new(
+        brokers: &str,
+        properties: &[(String, String)],
+        timeout: Duration,
+    ) -> anyhow::Result<TrackedWriter> {
+        let mut config = ClientConfig::new();
+        let delivery_ms = (timeout.as_millis() * 3).max(5_000).to_string();
+        config
+            .set("bootstrap.servers", brokers)
+            .set("client.id", "evt")
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("linger.ms", "5")
+            .set("batch.num.messages", "10000")
+            .set("queue.buffering.max.messages", "200000")
+            .set("message.timeout.ms", &delivery_ms)
+            .set(
+                "socket.connection.setup.timeout.ms",
+                timeout.as_millis().max(1000).to_string(),
+            )
+            .set("log.connection.close", "false")
+            .set_log_level(rdkafka::config::RDKafkaLogLevel::Emerg);
+        for (k, v) in properties {
+            config.set(k, v);
+        }
+        let producer = config
+            .create_with_context(Tracker::default())
+            .map_err(|e| EvtError::usage(format!("cannot create a producer: {e}")))?;
+        Ok(TrackedWriter { producer, timeout })
+    }
+
+    /// Queues one event for `topic` (partition -1: the partitioner chooses by key), waiting
+    /// for room when librdkafka's queue is full.
+    pub fn send(
+        &self,
+        topic: &str,
+        event: &Event,
+        extra: Option<(&str, &[u8])>,
+        tag: Tag,
+    ) -> anyhow::Result<()> {
+        let mut headers = OwnedHeaders::new_with_capacity(event.headers.len() + 1);
+        for h in &event.headers {
+            headers = headers.insert(KafkaHeader {
+                key: &h.name,
+                value: h.value.as_deref(),
+            });
+        }
+        if let Some((key, value)) = extra {
+            headers = headers.insert(KafkaHeader {
+                key,
+                value: Some(value),
+            });
+        }
+        let mut record: BaseRecord<'_, [u8], [u8], Box<Tag>> =
+            BaseRecord::with_opaque_to(topic, Box::new(tag)).headers(headers);
+        if event.partition >= 0 {
+            record = record.partition(event.partition);
+        }
+        if let Some(ts) = event.timestamp {
+            record = record.timestamp(ts);
+        }
+        if let Some(k) = &event.key {
+            record = record.key(k.as_slice());
+        }
+        if let Some(v) = &event.value {
+            record = record.payload(v.as_slice());
+        }
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => return Ok(()),
+                Err((
+                    rdkafka::error::KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull),
+                    back,
+                )) => {
+                    record = back;
+                    self.producer.poll(Duration::from_millis(5));
+                }
+                Err((e, _)) => {
+                    return Err(EvtError::broker(format!(
+                        "cannot produce to '{topic}': {e}"
+                    )))
+                }
+            }
+        }
+    }
+
+    /// Serves delivery reports (waiting up to `wait`) and returns those that arrived.
+    pub fn poll(&self, wait: Duration) -> Vec<Delivery> {
+        self.producer.poll(wait);
+        self.take()
+    }
+
+    fn take(&self) -> Vec<Delivery> {
+        self.producer
+            .context()
+            .delivered
+            .lock()
+            .map(|mut d| std::mem::take(&mut *d))
+            .unwrap_or_default()
+    }
+
+    /// Records sent but not yet confirmed or failed.
+    pub fn in_flight(&self) -> i32 {
+        self.producer.in_flight_count()
+    }
+
+    /// Waits for every queued record's report (up to three delivery timeouts) and returns the
+    /// reports that arrived meanwhile.
+    pub fn flush(&self) -> Vec<Delivery> {
+        let deadline = std::time::Instant::now() + self.timeout * 3;
+        let mut delivered = Vec::new();
+        while self.producer.in_flight_count() > 0 && std::time::Instant::now() < deadline {
+            delivered.extend(self.poll(Duration::from_millis(100)));
+        }
+        delivered.extend(self.take());
+        delivered
+    }
+}

@@ -2,7 +2,9 @@
 
 pub mod generate;
 pub mod playground;
+pub mod produce;
 pub mod read;
+pub mod replay;
 pub mod tail;
 
 use std::sync::Arc;
