@@ -34,6 +34,14 @@ impl MockBroker {
         })
     }
 
+    /// The next `count` produce requests fail with a retriable error (NOT_ENOUGH_REPLICAS).
+    pub fn fail_produce_requests(&self, count: usize) {
+        let errors =
+            vec![rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS; count];
+        self.cluster
+            .request_errors(rdkafka::types::RDKafkaApiKey::Produce, &errors);
+    }
+
     /// Takes broker `id` down (connections refused) or brings it back: fault injection.
     pub fn set_broker_up(&self, id: i32, up: bool) -> anyhow::Result<()> {
         let result = if up {

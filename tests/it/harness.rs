@@ -397,6 +397,21 @@ impl Spawned {
         self.stdout.recv_timeout(timeout).ok()
     }
 
+    /// Waits for exit like [`Spawned::wait`] and returns stderr too.
+    pub fn wait_with_stderr(self, timeout: Duration) -> (Option<i32>, String) {
+        let stderr = self.stderr.clone();
+        let code = self.wait(timeout);
+        std::thread::sleep(Duration::from_millis(50));
+        let text = stderr.lock().expect("stderr buffer").clone();
+        (code, text)
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and waits for it.
+    pub fn kill(mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+
     /// Sends SIGINT, as Ctrl-C does.
     pub fn interrupt(&self) {
         let pid = i32::try_from(self.child.id()).expect("a pid fits i32");

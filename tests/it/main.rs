@@ -7,4 +7,5 @@ mod harness;
 mod output;
 mod playground;
 mod read;
+mod replay;
 mod tail;
