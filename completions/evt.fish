@@ -150,6 +150,7 @@ complete -c evt -n "__fish_evt_using_subcommand playground" -l history -d 'How m
 complete -c evt -n "__fish_evt_using_subcommand playground" -l seed -d 'Seed of the demo generator: the same seed tells the same story' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l bench-events -d 'Also create topic `bench` with N small JSON events (for bench/run)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l bench-partitions -d 'Partitions of the `bench` topic' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l topic -d 'Also create this empty topic (repeatable), e.g. --topic sandbox-orders:6. The embedded broker cannot create topics on request, so replay targets are made here' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F

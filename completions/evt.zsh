@@ -187,6 +187,7 @@ _arguments "${_arguments_options[@]}" : \
 '--seed=[Seed of the demo generator\: the same seed tells the same story]:SEED:_default' \
 '--bench-events=[Also create topic \`bench\` with N small JSON events (for bench/run)]:N:_default' \
 '--bench-partitions=[Partitions of the \`bench\` topic]:N:_default' \
+'*--topic=[Also create this empty topic (repeatable), e.g. --topic sandbox-orders\:6. The embedded broker cannot create topics on request, so replay targets are made here]:NAME:PARTITIONS:_default' \
 '-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \

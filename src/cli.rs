@@ -203,6 +203,11 @@ pub struct PlaygroundArgs {
     /// Partitions of the `bench` topic.
     #[arg(long, value_name = "N", default_value_t = 6)]
     pub bench_partitions: i32,
+
+    /// Also create this empty topic (repeatable), e.g. --topic sandbox-orders:6. The embedded
+    /// broker cannot create topics on request, so replay targets are made here.
+    #[arg(long = "topic", value_name = "NAME:PARTITIONS")]
+    pub topics: Vec<String>,
 }
 
 #[derive(Debug, Args)]

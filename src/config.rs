@@ -384,7 +384,23 @@ fn playground_options(args: &cli::PlaygroundArgs) -> anyhow::Result<crate::playg
     if args.bench_partitions < 1 {
         return Err(EvtError::usage("--bench-partitions must be at least 1"));
     }
+    let extra_topics = args
+        .topics
+        .iter()
+        .map(
+            |t| match t.rsplit_once(':').map(|(n, p)| (n, p.parse::<i32>())) {
+                Some((name, Ok(partitions))) if !name.is_empty() && partitions > 0 => {
+                    Ok((name.to_string(), partitions))
+                }
+                None if !t.is_empty() => Ok((t.clone(), 1)),
+                _ => Err(EvtError::usage(format!(
+                    "--topic '{t}' is not NAME:PARTITIONS, e.g. sandbox-orders:6"
+                ))),
+            },
+        )
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(crate::playground::Options {
+        extra_topics,
         history_hours: i64::try_from(history.as_secs().div_ceil(3600)).unwrap_or(24),
         rate,
         seed: args.seed,

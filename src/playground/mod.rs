@@ -27,6 +27,8 @@ pub struct Options {
     /// Also create topic `bench` with this many small JSON events (for `bench/run`).
     pub bench_events: u64,
     pub bench_partitions: i32,
+    /// Empty topics to create (name, partitions).
+    pub extra_topics: Vec<(String, i32)>,
 }
 
 impl Default for Options {
@@ -37,6 +39,7 @@ impl Default for Options {
             seed: 2026,
             bench_events: 0,
             bench_partitions: 6,
+            extra_topics: Vec::new(),
         }
     }
 }
@@ -57,6 +60,9 @@ impl Playground {
         let broker = MockBroker::start(1)?;
         for (topic, partitions) in demo::TOPICS {
             broker.create_topic(topic, partitions)?;
+        }
+        for (topic, partitions) in &options.extra_topics {
+            broker.create_topic(topic, *partitions)?;
         }
         let writer = Writer::new(broker.bootstrap(), &PRODUCER)?;
         let now = chrono::Utc::now().timestamp_millis();
