@@ -37,6 +37,7 @@ complete -c evt -n "__fish_evt_needs_command" -f -a "read" -d 'Read a bounded wi
 complete -c evt -n "__fish_evt_needs_command" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
 complete -c evt -n "__fish_evt_needs_command" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
 complete -c evt -n "__fish_evt_needs_command" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
+complete -c evt -n "__fish_evt_needs_command" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
 complete -c evt -n "__fish_evt_needs_command" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
 complete -c evt -n "__fish_evt_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c evt -n "__fish_evt_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
@@ -145,6 +146,36 @@ complete -c evt -n "__fish_evt_using_subcommand produce" -l playground -d 'Start
 complete -c evt -n "__fish_evt_using_subcommand produce" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand produce" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand produce" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand validate" -l schema -d 'A schema file, or a directory of schemas named <topic>.json (or <FIELD value>.json)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand validate" -l schema-by -d 'In a schema directory, choose the schema by this field of the event, e.g. .type' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l missing-schema -d 'What an event without a schema is' -r -f -a "error\t'Report it as invalid'
+warn\t'Warn on stderr and count it as unchecked'
+ignore\t'Count it as unchecked, silently'"
+complete -c evt -n "__fish_evt_using_subcommand validate" -l format -d 'Report format' -r -f -a "text\t'One block per invalid event, then a summary table'
+json\t'One JSON object per invalid event'
+github\t'GitHub Actions workflow annotations (::error file=…,line=…::…)'
+junit\t'A JUnit XML report (CI dashboards)'"
+complete -c evt -n "__fish_evt_using_subcommand validate" -l max-errors -d 'Stop after N invalid events' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l from -d 'For topics: where to start, inclusive' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l until -d 'For topics: where to stop, exclusive. Default: the end when evt started' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -s p -l partition -d 'For topics: only these partitions' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l key-regex -d 'Only events whose key matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l grep -d 'Only events whose key or raw value matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l header -d 'Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand validate" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
+complete -c evt -n "__fish_evt_using_subcommand validate" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand validate" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand playground" -l rate -d 'Live events per second after the history (0 for none)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l history -d 'How much backdated history to write first (e.g. 24h, 2h, 0s)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l seed -d 'Seed of the demo generator: the same seed tells the same story' -r
@@ -179,11 +210,12 @@ complete -c evt -n "__fish_evt_using_subcommand man" -l playground -d 'Start the
 complete -c evt -n "__fish_evt_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand man" -s h -l help -d 'Print help'
 complete -c evt -n "__fish_evt_using_subcommand man" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

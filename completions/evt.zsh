@@ -180,6 +180,46 @@ _arguments "${_arguments_options[@]}" : \
 '*::files -- Envelope files (JSONL); stdin when none or `-`:_files' \
 && ret=0
 ;;
+(validate)
+_arguments "${_arguments_options[@]}" : \
+'--schema=[A schema file, or a directory of schemas named <topic>.json (or <FIELD value>.json)]:PATH:_files' \
+'--schema-by=[In a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
+'--missing-schema=[What an event without a schema is]:MISSING_SCHEMA:((error\:"Report it as invalid"
+warn\:"Warn on stderr and count it as unchecked"
+ignore\:"Count it as unchecked, silently"))' \
+'--format=[Report format]:FORMAT:((text\:"One block per invalid event, then a summary table"
+json\:"One JSON object per invalid event"
+github\:"GitHub Actions workflow annotations (\:\:error file=…,line=…\:\:…)"
+junit\:"A JUnit XML report (CI dashboards)"))' \
+'--max-errors=[Stop after N invalid events]:N:_default' \
+'--from=[For topics\: where to start, inclusive]:POS:_default' \
+'--until=[For topics\: where to stop, exclusive. Default\: the end when evt started]:POS:_default' \
+'*-p+[For topics\: only these partitions]:LIST:_default' \
+'*--partition=[For topics\: only these partitions]:LIST:_default' \
+'*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \
+'--key-regex=[Only events whose key matches this regular expression]:REGEX:_default' \
+'--grep=[Only events whose key or raw value matches this regular expression]:REGEX:_default' \
+'*--header=[Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)]:NAME[=REGEX]:_default' \
+'*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
+'*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
+'--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::sources -- Topics, or files\: JSONL envelopes, JSONL values, or a JSON array (`-` is stdin):_default' \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 '--rate=[Live events per second after the history (0 for none)]:N/s:_default' \
@@ -267,6 +307,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(validate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -299,6 +343,7 @@ _evt_commands() {
 'tail:Follow new events live, like tail -f, until Ctrl-C' \
 'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
+'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -318,6 +363,7 @@ _evt__subcmd__help_commands() {
 'tail:Follow new events live, like tail -f, until Ctrl-C' \
 'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
+'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -365,6 +411,11 @@ _evt__subcmd__help__subcmd__tail_commands() {
     local commands; commands=()
     _describe -t commands 'evt help tail commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__help__subcmd__validate_commands] )) ||
+_evt__subcmd__help__subcmd__validate_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help validate commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__man_commands] )) ||
 _evt__subcmd__man_commands() {
     local commands; commands=()
@@ -394,6 +445,11 @@ _evt__subcmd__replay_commands() {
 _evt__subcmd__tail_commands() {
     local commands; commands=()
     _describe -t commands 'evt tail commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__validate_commands] )) ||
+_evt__subcmd__validate_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt validate commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_evt" ]; then

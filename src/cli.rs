@@ -69,6 +69,12 @@ pub enum Command {
     ///
     /// Example: evt read orders --from 1h > dump.jsonl; evt produce sandbox-orders dump.jsonl
     Produce(ProduceArgs),
+    /// Check events against JSON Schemas: topic windows, or fixture files in CI.
+    ///
+    /// Exit 0 when all are valid, 1 when violations were found, 2 for a bad schema or usage.
+    /// Examples: evt validate --schema fixtures/schemas/orders.json fixtures/orders.jsonl;
+    /// evt validate orders payments --from 1h --schema fixtures/schemas/
+    Validate(ValidateArgs),
     /// Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C.
     ///
     /// Other evt commands reach it with --profile playground; other clients (kcat) with the
@@ -161,6 +167,53 @@ pub enum Partitioner {
     Same,
     /// murmur2 of the key, as the Java client does.
     Key,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Topics, or files: JSONL envelopes, JSONL values, or a JSON array (`-` is stdin).
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    /// A schema file, or a directory of schemas named <topic>.json (or <FIELD value>.json).
+    #[arg(long, value_name = "PATH")]
+    pub schema: PathBuf,
+
+    /// In a schema directory, choose the schema by this field of the event, e.g. .type.
+    #[arg(long, value_name = "FIELD")]
+    pub schema_by: Option<String>,
+
+    /// What an event without a schema is.
+    #[arg(long, value_enum, default_value_t = crate::validate::MissingSchema::Error)]
+    pub missing_schema: crate::validate::MissingSchema,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = crate::output::violations::ReportFormat::Text)]
+    pub format: crate::output::violations::ReportFormat,
+
+    /// Stop after N invalid events.
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<u64>,
+
+    /// For topics: where to start, inclusive.
+    #[arg(
+        long,
+        value_name = "POS",
+        default_value = "beginning",
+        allow_hyphen_values = true
+    )]
+    pub from: String,
+
+    /// For topics: where to stop, exclusive. Default: the end when evt started.
+    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
+    pub until: Option<String>,
+
+    /// For topics: only these partitions.
+    #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
+    pub partitions: Vec<i32>,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 #[derive(Debug, Args)]

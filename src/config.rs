@@ -47,6 +47,7 @@ pub enum Job {
     Tail(TailJob),
     Playground(crate::playground::Options),
     Replay(Box<ReplayJob>),
+    Validate(ValidateJob),
     Produce(ProduceJob),
     Completions(clap_complete::Shell),
     Man(Option<PathBuf>),
@@ -115,6 +116,19 @@ pub struct ReplayJob {
 }
 
 #[derive(Debug)]
+pub struct ValidateJob {
+    pub files: Vec<PathBuf>,
+    /// Topics, read over `window`.
+    pub window: Window,
+    pub selection: Selection,
+    pub schema: PathBuf,
+    pub schema_by: Option<String>,
+    pub missing: crate::validate::MissingSchema,
+    pub format: crate::output::violations::ReportFormat,
+    pub max_errors: Option<u64>,
+}
+
+#[derive(Debug)]
 pub struct ProduceJob {
     pub topic: String,
     /// Empty: stdin.
@@ -178,6 +192,7 @@ impl Config {
             cli::Command::Replay(args) => {
                 Job::Replay(Box::new(replay_job(args, &connection, &env)?))
             }
+            cli::Command::Validate(args) => Job::Validate(validate_job(args)?),
             cli::Command::Produce(args) => Job::Produce(ProduceJob {
                 topic: args.topic,
                 files: args
@@ -260,6 +275,38 @@ fn one_line(message: &str) -> String {
         .unwrap_or(message)
         .trim()
         .to_string()
+}
+
+fn validate_job(args: cli::ValidateArgs) -> anyhow::Result<ValidateJob> {
+    let (files, topics): (Vec<String>, Vec<String>) = args
+        .sources
+        .into_iter()
+        .partition(|s| s == "-" || Path::new(s).is_file());
+    if !args.schema.exists() {
+        return Err(EvtError::usage(format!(
+            "--schema {}: no such file or directory",
+            args.schema.display()
+        )));
+    }
+    Ok(ValidateJob {
+        files: files.into_iter().map(PathBuf::from).collect(),
+        window: Window {
+            topics,
+            partitions: args.partitions,
+            from: parse_position("--from", &args.from)?,
+            until: args
+                .until
+                .as_deref()
+                .map(|u| parse_position("--until", u))
+                .transpose()?,
+        },
+        selection: selection(&args.filter)?,
+        schema: args.schema,
+        schema_by: args.schema_by,
+        missing: args.missing_schema,
+        format: args.format,
+        max_errors: args.max_errors,
+    })
 }
 
 fn replay_job(

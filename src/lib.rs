@@ -17,6 +17,7 @@ pub mod playground;
 pub mod position;
 pub mod replay;
 pub mod source;
+pub mod validate;
 
 use std::sync::atomic::Ordering;
 
@@ -67,6 +68,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
             commands::playground::run(&options, config.playground_registration, &stop)
         }
         Job::Replay(job) => commands::replay::run(&config.connection, &job, &stop),
+        Job::Validate(job) => commands::validate::run(&config.connection, &job, &stop),
         Job::Produce(job) => commands::produce::run(&config.connection, &job, &stop),
         Job::Completions(shell) => commands::generate::completions(shell),
         Job::Man(dir) => commands::generate::man(dir.as_deref()),

@@ -6,6 +6,7 @@ pub mod produce;
 pub mod read;
 pub mod replay;
 pub mod tail;
+pub mod validate;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -8,6 +8,7 @@ mod plan;
 mod pretty;
 mod table;
 mod value;
+pub mod violations;
 
 use std::io::{ErrorKind, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -9,3 +9,4 @@ mod playground;
 mod read;
 mod replay;
 mod tail;
+mod validate;

@@ -1,0 +1,268 @@
+//! `evt validate [SOURCE…] --schema PATH`: check files and topic windows against JSON
+//! Schemas, report every violation where it happened, exit 1 when any was found.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::plan_window;
+use crate::broker::reader::{ReadOptions, Stop};
+use crate::config::{Connection, ValidateJob};
+use crate::error::{EvtError, ExitStatus};
+use crate::event::{Event, TimestampType};
+use crate::filter::Filter;
+use crate::output::violations::{Place, Reporter};
+use crate::source::TopicSource;
+use crate::validate::{MissingSchema, Schemas, Verdict, Violation};
+
+/// The state of one validation run across all its sources.
+struct Run<'a, W: Write> {
+    schemas: Schemas,
+    reporter: Reporter,
+    filter: Option<Filter>,
+    out: &'a mut W,
+    max_errors: Option<u64>,
+}
+
+pub fn run(connection: &Connection, job: &ValidateJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
+    let mut schemas = Schemas::load(&job.schema, job.schema_by.as_deref(), job.missing)?;
+    schemas.check_all()?;
+    let filter = match job.selection.criteria.is_empty() {
+        true => None,
+        false => Some(
+            Filter::new(job.selection.criteria.clone())
+                .map_err(|e| EvtError::usage(e.to_string()))?,
+        ),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut run = Run {
+        schemas,
+        reporter: Reporter::new(job.format, job.missing == MissingSchema::Warn),
+        filter,
+        out: &mut out,
+        max_errors: job.max_errors,
+    };
+    let written = (|| -> anyhow::Result<()> {
+        for file in &job.files {
+            if run.enough() || stop.interrupted() {
+                break;
+            }
+            run.file(file)?;
+        }
+        if !job.window.topics.is_empty() && !run.enough() {
+            run.topics(connection, job, stop)?;
+        }
+        run.reporter.finish(run.out).map_err(anyhow::Error::from)
+    })();
+    match written {
+        Err(e) if is_broken_pipe(&e) => return Ok(ExitStatus::Success),
+        Err(e) => return Err(e),
+        Ok(()) => {}
+    }
+    Ok(if stop.interrupted() {
+        ExitStatus::Interrupted
+    } else if run.reporter.tally.invalid > 0 {
+        ExitStatus::Found
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+impl<W: Write> Run<'_, W> {
+    fn enough(&self) -> bool {
+        self.max_errors
+            .is_some_and(|n| self.reporter.tally.invalid >= n)
+    }
+
+    /// A JSONL file (envelopes or plain values, line by line) or a JSON array file.
+    fn file(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        let name = if path.as_os_str() == "-" {
+            "stdin".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let input: Box<dyn Read> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(
+                std::fs::File::open(path)
+                    .map_err(|e| EvtError::usage(format!("cannot read {name}: {e}")))?,
+            )
+        };
+        let mut reader = BufReader::with_capacity(1 << 20, input);
+        let first = reader
+            .fill_buf()
+            .map_err(|e| EvtError::usage(format!("cannot read {name}: {e}")))?;
+        if first.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return self.array_file(&name, reader);
+        }
+        let mut line = Vec::new();
+        let mut number = 0;
+        loop {
+            line.clear();
+            let read = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| EvtError::usage(format!("cannot read {name}: {e}")))?;
+            if read == 0 || self.enough() {
+                return Ok(());
+            }
+            number += 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let place = Place::Line {
+                file: name.clone(),
+                line: number,
+            };
+            self.line(&place, &line)?;
+        }
+    }
+
+    fn array_file(&mut self, name: &str, mut reader: impl Read) -> anyhow::Result<()> {
+        let mut text = Vec::new();
+        reader
+            .read_to_end(&mut text)
+            .map_err(|e| EvtError::usage(format!("cannot read {name}: {e}")))?;
+        let items: Vec<Value> = match serde_json::from_slice(&text) {
+            Ok(items) => items,
+            Err(e) => {
+                let place = Place::Line {
+                    file: name.to_string(),
+                    line: e.line(),
+                };
+                return self.verdict(&place, not_json(&e.to_string()));
+            }
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            if self.enough() {
+                break;
+            }
+            let place = Place::Line {
+                file: format!("{name}[{i}]"),
+                line: 1,
+            };
+            let bytes = serde_json::to_vec(&item).expect("a value serialises");
+            self.event(&place, value_event("", bytes))?;
+        }
+        Ok(())
+    }
+
+    /// One JSONL line: an envelope (its value is checked, its topic may choose the schema)
+    /// or a plain value. A line that is not JSON is a violation at that line.
+    fn line(&mut self, place: &Place, line: &[u8]) -> anyhow::Result<()> {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end();
+        let parsed: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => return self.verdict(place, not_json(&format!("not valid JSON: {e}"))),
+        };
+        let is_envelope = parsed.get("value").is_some()
+            && (parsed.get("offset").is_some() || parsed.get("topic").is_some());
+        if !is_envelope {
+            return self.event(place, value_event("", line.to_vec()));
+        }
+        match Event::from_envelope(text) {
+            Ok(event) => self.event(place, event),
+            Err(e) => self.verdict(place, not_json(&e.to_string())),
+        }
+    }
+
+    /// Filters, then checks one event's value.
+    fn event(&mut self, place: &Place, event: Event) -> anyhow::Result<()> {
+        let mut kept = Vec::with_capacity(1);
+        match &mut self.filter {
+            Some(f) => f.apply(event, &mut |e| kept.push(e)),
+            None => kept.push(event),
+        }
+        for event in kept {
+            let topic = (!event.topic.is_empty()).then(|| event.topic.to_string());
+            let verdict = match event.value.as_deref().map(serde_json::from_slice::<Value>) {
+                Some(Ok(value)) => self.schemas.check(&value, topic.as_deref())?,
+                Some(Err(e)) => not_json(&format!("the value is not JSON: {e}")),
+                None => not_json("the event is a tombstone (no value)"),
+            };
+            self.verdict(place, verdict)?;
+        }
+        Ok(())
+    }
+
+    fn verdict(&mut self, place: &Place, verdict: Verdict) -> anyhow::Result<()> {
+        self.reporter.record(place, verdict, self.out)?;
+        Ok(())
+    }
+
+    /// Topic windows, read like `evt read --order partition`.
+    fn topics(
+        &mut self,
+        connection: &Connection,
+        job: &ValidateJob,
+        stop: &Stop,
+    ) -> anyhow::Result<()> {
+        let (consumer, plan) = plan_window(connection, &job.window, &job.selection, true)?;
+        let options = ReadOptions {
+            merge_by_time: false,
+            stop: stop.clone(),
+            discover_partitions: false,
+            deadline_ms: None,
+            stall_timeout: connection.timeout * 3,
+        };
+        let (source, batches) = TopicSource::open(consumer, connection, plan, options);
+        let mut result = Ok(());
+        'read: for batch in batches.iter() {
+            for event in batch {
+                if self.enough() || stop.interrupted() {
+                    break 'read;
+                }
+                let place = Place::Record {
+                    topic: event.topic.to_string(),
+                    partition: event.partition,
+                    offset: event.offset,
+                };
+                if let Err(e) = self.event(&place, event) {
+                    result = Err(e);
+                    break 'read;
+                }
+            }
+        }
+        stop.enough.store(true, Ordering::Relaxed);
+        drop(batches);
+        let read = source.close();
+        result?;
+        read.map(drop)
+    }
+}
+
+/// A plain value as an event (no key, no place in a topic).
+fn value_event(topic: &str, value: Vec<u8>) -> Event {
+    Event {
+        topic: Arc::from(topic),
+        partition: -1,
+        offset: -1,
+        timestamp: None,
+        timestamp_type: TimestampType::Create,
+        key: None,
+        value: Some(value),
+        headers: Vec::new(),
+    }
+}
+
+fn not_json(message: &str) -> Verdict {
+    Verdict::Invalid {
+        schema: "(not JSON)".into(),
+        violations: vec![Violation {
+            pointer: String::new(),
+            keyword: "json".into(),
+            schema_path: String::new(),
+            message: message.to_string(),
+        }],
+    }
+}

@@ -1,0 +1,281 @@
+//! `evt validate` on fixture files and on tansu topics: formats, exit codes, schema choice.
+
+use crate::harness::*;
+
+fn repo(path: &str) -> String {
+    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn validate(args: &[&str]) -> Run {
+    let mut command = evt_command();
+    command.arg("validate").args(args);
+    run(command)
+}
+
+#[test]
+fn valid_fixtures_exit_0_and_violations_exit_1() {
+    let schemas = repo("fixtures/schemas/");
+    let ok = validate(&["--schema", &schemas, &repo("fixtures/events/saga.jsonl")]);
+    ok.ok();
+    assert!(
+        ok.stdout.contains("all events") && ok.stdout.contains("schema payments.json"),
+        "{}",
+        ok.stdout
+    );
+    let bad = validate(&[
+        "--schema",
+        &schemas,
+        &repo("fixtures/events/orders.jsonl"),
+        &repo("fixtures/events/saga.jsonl"),
+    ]);
+    bad.expect_code(1);
+    let first = bad.stdout.lines().next().unwrap();
+    assert!(
+        first.ends_with(
+            "fixtures/events/orders.jsonl:13: invalid against orders.json (2 violation(s))"
+        ),
+        "{first}"
+    );
+    assert!(
+        bad.stdout.contains(r#"  /total: "#)
+            && bad
+                .stdout
+                .contains("[type at /allOf/0/then/properties/total/type]"),
+        "{}",
+        bad.stdout
+    );
+    assert!(
+        bad.stdout.contains(
+            r#"(root): "customer_id" is a required property [required at /allOf/0/then/required]"#
+        ),
+        "{}",
+        bad.stdout
+    );
+}
+
+#[test]
+fn plain_values_array_files_and_non_json_lines() {
+    let orders = repo("fixtures/schemas/orders.json");
+    let values = validate(&[
+        "--schema",
+        &orders,
+        &repo("fixtures/events/order-values.jsonl"),
+        "--format",
+        "json",
+    ]);
+    values.expect_code(1);
+    let reports: Vec<serde_json::Value> = values
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(
+        (
+            reports[0]["line"].as_i64(),
+            reports[0]["violations"][0]["pointer"].as_str()
+        ),
+        (Some(6), Some("/items/0/qty"))
+    );
+    assert_eq!(
+        reports[1]["line"], 7,
+        "a line that is not JSON is a violation at its line"
+    );
+    assert_eq!(reports[1]["violations"][0]["keyword"], "json");
+    let trades = validate(&[
+        "--schema",
+        &repo("fixtures/schemas/trades.json"),
+        &repo("fixtures/events/trades.json"),
+    ]);
+    trades.expect_code(1);
+    assert!(
+        trades.stdout.contains("/price: ") && trades.stdout.contains("exclusiveMinimum"),
+        "{}",
+        trades.stdout
+    );
+}
+
+#[test]
+fn github_and_junit_formats() {
+    let orders = repo("fixtures/schemas/orders.json");
+    let file = repo("fixtures/events/order-values.jsonl");
+    let github = validate(&["--schema", &orders, &file, "--format", "github"]);
+    github.expect_code(1);
+    let first = github.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!(
+            "::error file={file},line=6,title=schema orders.json::/items/0/qty: "
+        )),
+        "{first}"
+    );
+    let junit = validate(&["--schema", &orders, &file, "--format", "junit"]);
+    junit.expect_code(1);
+    assert!(junit.stdout.starts_with("<?xml"), "{}", junit.stdout);
+    assert!(
+        junit.stdout.contains(r#"tests="7" failures="2""#),
+        "{}",
+        junit.stdout
+    );
+    assert!(
+        junit.stdout.contains(&format!(r#"name="{file}:6""#)),
+        "{}",
+        junit.stdout
+    );
+    assert!(
+        junit.stderr.contains("all events"),
+        "the summary goes to stderr: {}",
+        junit.stderr
+    );
+}
+
+#[test]
+fn schema_selection_by_field_and_missing_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Paid.json"),
+        r#"{"type":"object","required":["amount"],"properties":{"amount":{"$ref":"money.json"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("money.json"),
+        r#"{"type":"number","minimum":0}"#,
+    )
+    .unwrap();
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(&events, "{\"type\":\"Paid\",\"amount\":5}\n{\"type\":\"Paid\",\"amount\":-1}\n{\"type\":\"Other\"}\n").unwrap();
+    let (schemas, file) = (dir.path().to_str().unwrap(), events.to_str().unwrap());
+    let strict = validate(&["--schema", schemas, "--schema-by", ".type", file]);
+    strict.expect_code(1);
+    assert!(
+        strict.stdout.contains(":2: invalid against Paid.json")
+            && strict.stdout.contains("minimum"),
+        "{}",
+        strict.stdout
+    );
+    assert!(
+        strict.stdout.contains(&format!(
+            "no schema for 'Other' (looked for {schemas}/Other.json)"
+        )),
+        "{}",
+        strict.stdout
+    );
+    let warn = validate(&[
+        "--schema",
+        schemas,
+        "--schema-by",
+        ".type",
+        file,
+        "--missing-schema",
+        "warn",
+    ]);
+    warn.expect_code(1);
+    assert!(
+        warn.stderr.contains("warning") && warn.stderr.contains("'Other'"),
+        "{}",
+        warn.stderr
+    );
+    let limited = validate(&[
+        "--schema",
+        schemas,
+        "--schema-by",
+        ".type",
+        file,
+        "--max-errors",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(limited.stdout.lines().count(), 1, "{}", limited.stdout);
+}
+
+#[test]
+fn bad_schemas_and_usage_are_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, r#"{"type": "no-such-type"}"#).unwrap();
+    let run = validate(&[
+        "--schema",
+        broken.to_str().unwrap(),
+        &repo("fixtures/events/saga.jsonl"),
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("broken.json"), "{}", run.stderr);
+    let remote = dir.path().join("remote.json");
+    std::fs::write(
+        &remote,
+        r#"{"$ref": "https://schemas.example.com/order.json"}"#,
+    )
+    .unwrap();
+    let run = validate(&[
+        "--schema",
+        remote.to_str().unwrap(),
+        &repo("fixtures/events/saga.jsonl"),
+    ]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("https://schemas.example.com/order.json"),
+        "{}",
+        run.stderr
+    );
+    validate(&["--schema", "/nonexistent/schemas", "x.jsonl"]).expect_code(2);
+}
+
+#[test]
+fn topics_are_validated_by_topic_name() {
+    let topic = unique_topic("orders");
+    create_topic(&topic, 2);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(format!("{topic}.json")),
+        r#"{"type":"object","required":["id"]}"#,
+    )
+    .unwrap();
+    produce(
+        &topic,
+        &[
+            Record::json(0, "a", r#"{"id":1}"#, 1_700_000_000_000),
+            Record::json(1, "b", r#"{"nope":1}"#, 1_700_000_001_000),
+            Record::json(1, "c", "not json", 1_700_000_002_000),
+        ],
+    );
+    let mut command = evt_command();
+    command.args([
+        "-b",
+        &broker().addr,
+        "validate",
+        &topic,
+        "--schema",
+        dir.path().to_str().unwrap(),
+    ]);
+    let run = run(command);
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains(&format!("{topic}/1@0: invalid against {topic}.json")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("{topic}/1@1: invalid against (not JSON)")),
+        "{}",
+        run.stdout
+    );
+    let mut command = evt_command();
+    command.args([
+        "-b",
+        &broker().addr,
+        "validate",
+        &topic,
+        "-p",
+        "0",
+        "--schema",
+        dir.path().to_str().unwrap(),
+    ]);
+    run_ok(command);
+}
+
+fn run_ok(command: std::process::Command) {
+    run(command).ok();
+}
