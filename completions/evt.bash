@@ -435,7 +435,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__read)
-            opts="-p -c -b -X -v -h -V --from --until --order --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -c -b -X -v -h -V --from --until --order --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -494,6 +494,14 @@ _evt() {
                     return 0
                     ;;
                 --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --validate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --validate-by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -655,7 +663,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__tail)
-            opts="-n -p -c -b -X -v -h -V --lines --until --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-n -p -c -b -X -v -h -V --lines --until --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -714,6 +722,14 @@ _evt() {
                     return 0
                     ;;
                 --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --validate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --validate-by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

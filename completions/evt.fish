@@ -55,6 +55,8 @@ complete -c evt -n "__fish_evt_using_subcommand read" -l header -d 'Only events 
 complete -c evt -n "__fish_evt_using_subcommand read" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l validate -d 'Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline' -r -F
+complete -c evt -n "__fish_evt_using_subcommand read" -l validate-by -d 'With a schema directory, choose the schema by this field of the event, e.g. .type' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
 json\t'One envelope per line, lossless, for machines and files'
 value\t'The payload only, one per line, for jq'
@@ -69,6 +71,7 @@ complete -c evt -n "__fish_evt_using_subcommand read" -l profile -d 'A profile f
 complete -c evt -n "__fish_evt_using_subcommand read" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
 complete -c evt -n "__fish_evt_using_subcommand read" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
+complete -c evt -n "__fish_evt_using_subcommand read" -l only-invalid -d 'Print only the events that fail validation'
 complete -c evt -n "__fish_evt_using_subcommand read" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand read" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand read" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -84,6 +87,8 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -l header -d 'Only events 
 complete -c evt -n "__fish_evt_using_subcommand tail" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l validate -d 'Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline' -r -F
+complete -c evt -n "__fish_evt_using_subcommand tail" -l validate-by -d 'With a schema directory, choose the schema by this field of the event, e.g. .type' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
 json\t'One envelope per line, lossless, for machines and files'
 value\t'The payload only, one per line, for jq'
@@ -98,6 +103,7 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -l profile -d 'A profile f
 complete -c evt -n "__fish_evt_using_subcommand tail" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
 complete -c evt -n "__fish_evt_using_subcommand tail" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
+complete -c evt -n "__fish_evt_using_subcommand tail" -l only-invalid -d 'Print only the events that fail validation'
 complete -c evt -n "__fish_evt_using_subcommand tail" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand tail" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'

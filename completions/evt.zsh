@@ -54,6 +54,8 @@ partition\:"Each partition in offset order, as it arrives"))' \
 '*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
+'--validate=[Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline]:PATH:_files' \
+'--validate-by=[With a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
 '--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
 json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
@@ -67,6 +69,7 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
 '--explain[Print the resolved plan (partition, start, end, count) and exit]' \
 '--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
+'--only-invalid[Print only the events that fail validation]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
 '*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
@@ -93,6 +96,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
+'--validate=[Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline]:PATH:_files' \
+'--validate-by=[With a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
 '--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
 json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
@@ -106,6 +111,7 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
 '--explain[Print the resolved plan (partition, start, end, count) and exit]' \
 '--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
+'--only-invalid[Print only the events that fail validation]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
 '*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \

@@ -306,6 +306,9 @@ pub struct ReadArgs {
     pub filter: FilterArgs,
 
     #[command(flatten)]
+    pub validate: InlineValidateArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -328,6 +331,9 @@ pub struct TailArgs {
 
     #[command(flatten)]
     pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub validate: InlineValidateArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -387,6 +393,24 @@ pub struct FilterArgs {
     /// Read every partition even with --key (when the producer did not partition by key).
     #[arg(long)]
     pub no_prune: bool,
+}
+
+/// Marking invalid events while reading (`evt read`/`evt tail`).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Validation")]
+pub struct InlineValidateArgs {
+    /// Check each event against this schema file (or directory, by topic name) and mark the
+    /// invalid ones inline.
+    #[arg(long = "validate", value_name = "PATH")]
+    pub schema: Option<PathBuf>,
+
+    /// With a schema directory, choose the schema by this field of the event, e.g. .type.
+    #[arg(long = "validate-by", value_name = "FIELD", requires = "schema")]
+    pub schema_by: Option<String>,
+
+    /// Print only the events that fail validation.
+    #[arg(long, requires = "schema")]
+    pub only_invalid: bool,
 }
 
 #[derive(Debug, Args)]

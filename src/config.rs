@@ -69,6 +69,36 @@ pub struct Window {
 pub struct Selection {
     pub criteria: std::sync::Arc<crate::filter::Criteria>,
     pub prune_by_key: bool,
+    /// `--validate`: mark (or, with `--only-invalid`, keep only) events that fail a schema.
+    pub validation: Option<InlineValidation>,
+}
+
+/// `--validate PATH [--validate-by FIELD] [--only-invalid]`.
+#[derive(Debug, Clone)]
+pub struct InlineValidation {
+    pub schema: PathBuf,
+    pub schema_by: Option<String>,
+    pub only_invalid: bool,
+}
+
+impl InlineValidation {
+    fn from_args(args: &cli::InlineValidateArgs) -> anyhow::Result<Option<InlineValidation>> {
+        let Some(schema) = &args.schema else {
+            return Ok(None);
+        };
+        // Compile now: a broken schema is a usage error before any connection.
+        let mut schemas = crate::validate::Schemas::load(
+            schema,
+            args.schema_by.as_deref(),
+            crate::validate::MissingSchema::Ignore,
+        )?;
+        schemas.check_all()?;
+        Ok(Some(InlineValidation {
+            schema: schema.clone(),
+            schema_by: args.schema_by.clone(),
+            only_invalid: args.only_invalid,
+        }))
+    }
 }
 
 #[derive(Debug)]
@@ -162,7 +192,10 @@ impl Config {
                         .map(|u| parse_position("--until", u))
                         .transpose()?,
                 },
-                selection: selection(&args.filter)?,
+                selection: Selection {
+                    validation: InlineValidation::from_args(&args.validate)?,
+                    ..selection(&args.filter)?
+                },
                 order: args.order,
                 count: args.select.count,
                 explain: args.select.explain,
@@ -183,7 +216,10 @@ impl Config {
                         .map(|u| parse_position("--until", u))
                         .transpose()?,
                 },
-                selection: selection(&args.filter)?,
+                selection: Selection {
+                    validation: InlineValidation::from_args(&args.validate)?,
+                    ..selection(&args.filter)?
+                },
                 count: args.select.count,
                 explain: args.select.explain,
                 output: Output::decide(&args.output, stdout_is_terminal, &env),
@@ -264,6 +300,7 @@ fn selection(args: &cli::FilterArgs) -> anyhow::Result<Selection> {
     Ok(Selection {
         criteria: std::sync::Arc::new(criteria),
         prune_by_key: !args.no_prune,
+        validation: None,
     })
 }
 

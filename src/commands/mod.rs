@@ -96,12 +96,24 @@ pub fn stream(
             Filter::new(selection.criteria.clone()).map_err(|e| EvtError::usage(e.to_string()))?,
         ),
     };
+    let mut inline = match &selection.validation {
+        None => None,
+        Some(v) => Some(output::InlineValidation {
+            schemas: crate::validate::Schemas::load(
+                &v.schema,
+                v.schema_by.as_deref(),
+                crate::validate::MissingSchema::Ignore,
+            )?,
+            only_invalid: v.only_invalid,
+        }),
+    };
     let (source, batches) = TopicSource::open(consumer, connection, plan, options);
     let printer = output::printer(output);
     let stdout = std::io::stdout().lock();
     let printed = output::drain(
         batches,
         filter.as_mut(),
+        inline.as_mut(),
         printer,
         count,
         &stop.enough,

@@ -27,6 +27,50 @@ pub trait Printer: Send {
     fn print(&mut self, event: &Event, out: &mut Vec<u8>);
     /// Appends anything held back (the table printer holds rows); called before each flush.
     fn flush(&mut self, _out: &mut Vec<u8>) {}
+    /// Marks the event just printed as invalid (`--validate`).
+    fn annotate(&mut self, _invalid: &Invalid, _out: &mut Vec<u8>) {}
+}
+
+/// An event's schema violations, as `--validate` shows them inline.
+#[derive(Debug, Clone)]
+pub struct Invalid {
+    pub schema: String,
+    pub violations: Vec<crate::validate::Violation>,
+}
+
+/// `--validate PATH`: checks each printed event; `--only-invalid` prints just the failures.
+pub struct InlineValidation {
+    pub schemas: crate::validate::Schemas,
+    pub only_invalid: bool,
+}
+
+impl InlineValidation {
+    /// The violations of an event's value, if any (a value that is not JSON is one).
+    fn check(&mut self, event: &Event) -> Option<Invalid> {
+        use crate::validate::{Verdict, Violation};
+        let value = event.value.as_deref()?;
+        let verdict = match serde_json::from_slice::<serde_json::Value>(value) {
+            Ok(v) => self
+                .schemas
+                .check(&v, Some(&event.topic))
+                .unwrap_or_else(|e| Verdict::Unchecked {
+                    reason: e.to_string(),
+                }),
+            Err(e) => Verdict::Invalid {
+                schema: "(not JSON)".into(),
+                violations: vec![Violation {
+                    pointer: String::new(),
+                    keyword: "json".into(),
+                    schema_path: String::new(),
+                    message: format!("the value is not JSON: {e}"),
+                }],
+            },
+        };
+        match verdict {
+            Verdict::Invalid { schema, violations } => Some(Invalid { schema, violations }),
+            _ => None,
+        }
+    }
 }
 
 /// The printer for the chosen format.
@@ -55,6 +99,7 @@ const FLUSH_AT: usize = 256 * 1024;
 pub fn drain(
     batches: Receiver<Vec<Event>>,
     mut filter: Option<&mut Filter>,
+    mut inline: Option<&mut InlineValidation>,
     mut printer: Box<dyn Printer>,
     limit: Option<u64>,
     stop: &AtomicBool,
@@ -73,10 +118,18 @@ pub fn drain(
                 break 'batches;
             }
             let mut print = |e: Event| {
-                if !limit.is_some_and(|n| printed.events >= n) {
-                    printer.print(&e, &mut out);
-                    printed.events += 1;
+                if limit.is_some_and(|n| printed.events >= n) {
+                    return;
                 }
+                let invalid = inline.as_deref_mut().and_then(|v| v.check(&e));
+                if invalid.is_none() && inline.as_deref().is_some_and(|v| v.only_invalid) {
+                    return;
+                }
+                printer.print(&e, &mut out);
+                if let Some(invalid) = &invalid {
+                    printer.annotate(invalid, &mut out);
+                }
+                printed.events += 1;
             };
             match filter.as_deref_mut() {
                 Some(f) => f.apply(event, &mut print),
@@ -157,7 +210,7 @@ mod tests {
         drop(tx);
         let mut out = Vec::new();
         let stop = AtomicBool::new(false);
-        let printed = drain(rx, None, json(), None, &stop, &mut out).unwrap();
+        let printed = drain(rx, None, None, json(), None, &stop, &mut out).unwrap();
         assert_eq!(printed.events, 3);
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -172,7 +225,7 @@ mod tests {
         tx.send(vec![event(0), event(1), event(2)]).unwrap();
         let mut out = Vec::new();
         let stop = AtomicBool::new(false);
-        let printed = drain(rx, None, json(), Some(2), &stop, &mut out).unwrap();
+        let printed = drain(rx, None, None, json(), Some(2), &stop, &mut out).unwrap();
         assert_eq!(printed.events, 2);
         assert!(stop.load(Ordering::Relaxed));
         assert_eq!(String::from_utf8(out).unwrap().lines().count(), 2);
@@ -193,7 +246,7 @@ mod tests {
         let (tx, rx) = sync_channel(4);
         tx.send(vec![event(0)]).unwrap();
         let stop = AtomicBool::new(false);
-        let printed = drain(rx, None, json(), None, &stop, ClosedPipe).unwrap();
+        let printed = drain(rx, None, None, json(), None, &stop, ClosedPipe).unwrap();
         assert!(printed.pipe_closed);
         assert!(stop.load(Ordering::Relaxed));
     }

@@ -192,6 +192,29 @@ impl Printer for PrettyPrinter {
         self.header_line(event, out);
         self.value(event, out);
     }
+
+    fn annotate(&mut self, invalid: &super::Invalid, out: &mut Vec<u8>) {
+        const INVALID: &str = "\x1b[1;31m";
+        self.paint(
+            out,
+            INVALID,
+            &format!("  ✗ invalid against {}", invalid.schema),
+        );
+        out.push(b'\n');
+        for v in &invalid.violations {
+            let pointer = if v.pointer.is_empty() {
+                "(root)"
+            } else {
+                &v.pointer
+            };
+            self.paint(
+                out,
+                INVALID,
+                &format!("    {pointer}: {} [{}]", v.message, v.keyword),
+            );
+            out.push(b'\n');
+        }
+    }
 }
 
 #[cfg(test)]

@@ -279,3 +279,65 @@ fn topics_are_validated_by_topic_name() {
 fn run_ok(command: std::process::Command) {
     run(command).ok();
 }
+
+#[test]
+fn read_and_tail_mark_invalid_events_inline() {
+    let topic = unique_topic("inline");
+    create_topic(&topic, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("s.json");
+    std::fs::write(&schema, r#"{"type":"object","required":["id"]}"#).unwrap();
+    let schema = schema.to_str().unwrap().to_string();
+    produce(
+        &topic,
+        &[
+            Record::json(0, "a", r#"{"id":1}"#, 1_700_000_000_000),
+            Record::json(0, "b", r#"{"nope":1}"#, 1_700_000_001_000),
+        ],
+    );
+    let all = evt(&["read", &topic, "--validate", &schema]);
+    all.ok();
+    let events = all.envelopes();
+    assert_eq!(events.len(), 2);
+    assert!(events[0].get("invalid").is_none());
+    assert_eq!(events[1]["invalid"]["violations"][0]["keyword"], "required");
+    assert!(
+        evt::event::Event::from_envelope(all.stdout.lines().nth(1).unwrap()).is_ok(),
+        "still an envelope"
+    );
+    let only = evt(&[
+        "read",
+        &topic,
+        "--validate",
+        &schema,
+        "--only-invalid",
+        "--format",
+        "pretty",
+    ]);
+    only.ok();
+    assert!(
+        only.stdout.starts_with(&format!("{topic}/0@1")),
+        "{}",
+        only.stdout
+    );
+    assert!(
+        only.stdout.contains("✗ invalid against s.json"),
+        "{}",
+        only.stdout
+    );
+    let tail = evt(&[
+        "tail",
+        &topic,
+        "-n",
+        "2",
+        "-c",
+        "1",
+        "--validate",
+        &schema,
+        "--only-invalid",
+    ]);
+    tail.ok();
+    assert_eq!(tail.positions(), vec![(0, 1)]);
+    let broken = evt(&["read", &topic, "--validate", "/nonexistent.json"]);
+    broken.expect_code(2);
+}
