@@ -315,10 +315,18 @@ fn one_line(message: &str) -> String {
 }
 
 fn validate_job(args: cli::ValidateArgs) -> anyhow::Result<ValidateJob> {
-    let (files, topics): (Vec<String>, Vec<String>) = args
-        .sources
+    let mut sources = Vec::new();
+    for source in &args.sources {
+        sources.extend(expand_glob(source)?);
+    }
+    let (files, topics): (Vec<String>, Vec<String>) = sources
         .into_iter()
         .partition(|s| s == "-" || Path::new(s).is_file());
+    if let Some(missing) = topics.iter().find(|t| looks_like_path(t)) {
+        return Err(EvtError::usage(format!(
+            "{missing}: no such file (a topic name has no '/' and no .json ending)"
+        )));
+    }
     if !args.schema.exists() {
         return Err(EvtError::usage(format!(
             "--schema {}: no such file or directory",
@@ -346,6 +354,33 @@ fn validate_job(args: cli::ValidateArgs) -> anyhow::Result<ValidateJob> {
     })
 }
 
+/// Topic names cannot hold '/', and rarely end like JSON files: such a SOURCE is a file path.
+fn looks_like_path(source: &str) -> bool {
+    source.contains('/')
+        || [".json", ".jsonl", ".ndjson"]
+            .iter()
+            .any(|e| source.ends_with(e))
+}
+
+/// `fixtures/*.jsonl` (quoted, so the shell left it alone) → the matching files, sorted.
+/// A pattern that matches nothing is an error; a plain name is returned as it is.
+fn expand_glob(source: &str) -> anyhow::Result<Vec<String>> {
+    if !source.contains(['*', '?', '[']) || Path::new(source).exists() {
+        return Ok(vec![source.to_string()]);
+    }
+    let paths = glob::glob(source)
+        .map_err(|e| EvtError::usage(format!("'{source}' is not a valid glob: {e}")))?;
+    let mut found: Vec<String> = paths
+        .filter_map(Result::ok)
+        .map(|p| p.display().to_string())
+        .collect();
+    if found.is_empty() {
+        return Err(EvtError::usage(format!("'{source}' matches no file")));
+    }
+    found.sort();
+    Ok(found)
+}
+
 fn replay_job(
     args: cli::ReplayArgs,
     source: &Connection,
@@ -353,6 +388,12 @@ fn replay_job(
 ) -> anyhow::Result<ReplayJob> {
     use crate::replay::{parse_pace, Pace};
     let is_file = args.source == "-" || Path::new(&args.source).is_file();
+    if !is_file && looks_like_path(&args.source) {
+        return Err(EvtError::usage(format!(
+            "{}: no such file (a topic name has no '/' and no .json ending)",
+            args.source
+        )));
+    }
     let source_spec = if is_file {
         ReplaySource::File(PathBuf::from(&args.source))
     } else {

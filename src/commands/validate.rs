@@ -127,31 +127,33 @@ impl<W: Write> Run<'_, W> {
         }
     }
 
-    fn array_file(&mut self, name: &str, mut reader: impl Read) -> anyhow::Result<()> {
-        let mut text = Vec::new();
-        reader
-            .read_to_end(&mut text)
-            .map_err(|e| EvtError::usage(format!("cannot read {name}: {e}")))?;
-        let items: Vec<Value> = match serde_json::from_slice(&text) {
-            Ok(items) => items,
-            Err(e) => {
-                let place = Place::Line {
-                    file: name.to_string(),
-                    line: e.line(),
-                };
-                return self.verdict(&place, not_json(&e.to_string()));
-            }
-        };
-        for (i, item) in items.into_iter().enumerate() {
-            if self.enough() {
-                break;
-            }
+    /// A JSON array, element by element: the array is never held in memory whole.
+    fn array_file(&mut self, name: &str, reader: impl Read) -> anyhow::Result<()> {
+        let mut failure = None;
+        let mut index = 0usize;
+        let mut each = |item: Value| -> bool {
             let place = Place::Line {
-                file: format!("{name}[{i}]"),
+                file: format!("{name}[{index}]"),
                 line: 1,
             };
-            let bytes = serde_json::to_vec(&item).expect("a value serialises");
-            self.event(&place, value_event("", bytes))?;
+            index += 1;
+            if let Err(e) = self.value(&place, item) {
+                failure = Some(e);
+                return false;
+            }
+            !self.enough()
+        };
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let parsed = serde::Deserializer::deserialize_seq(&mut de, Elements(&mut each));
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if let Err(e) = parsed {
+            let place = Place::Line {
+                file: name.to_string(),
+                line: e.line(),
+            };
+            return self.verdict(&place, not_json(&format!("not a valid JSON array: {e}")));
         }
         Ok(())
     }
@@ -168,12 +170,22 @@ impl<W: Write> Run<'_, W> {
         let is_envelope = parsed.get("value").is_some()
             && (parsed.get("offset").is_some() || parsed.get("topic").is_some());
         if !is_envelope {
-            return self.event(place, value_event("", line.to_vec()));
+            return self.value(place, parsed);
         }
         match Event::from_envelope(text) {
             Ok(event) => self.event(place, event),
             Err(e) => self.verdict(place, not_json(&e.to_string())),
         }
+    }
+
+    /// A plain value: checked as it is, unless filters need it as an event first.
+    fn value(&mut self, place: &Place, value: Value) -> anyhow::Result<()> {
+        if self.filter.is_some() {
+            let bytes = serde_json::to_vec(&value).expect("a value serialises");
+            return self.event(place, value_event("", bytes));
+        }
+        let verdict = self.schemas.check(&value, None)?;
+        self.verdict(place, verdict)
     }
 
     /// Filters, then checks one event's value.
@@ -264,5 +276,27 @@ fn not_json(message: &str) -> Verdict {
             schema_path: String::new(),
             message: message.to_string(),
         }],
+    }
+}
+
+/// Visits a JSON array one element at a time; the callback returns false to stop.
+struct Elements<'f, F: FnMut(Value) -> bool>(&'f mut F);
+
+impl<'de, F: FnMut(Value) -> bool> serde::de::Visitor<'de> for Elements<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of events")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Value>()? {
+            if !(self.0)(item) {
+                // Stop early (--max-errors): skip the rest without keeping it.
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                break;
+            }
+        }
+        Ok(())
     }
 }
