@@ -10,86 +10,67 @@ use rdkafka::ClientConfig;
 use crate::error::EvtError;
 use crate::event::Event;
 
-/// A producer with the Java client's key partitioner (murmur2), so keys land where other
-/// clients would put them.
+/// A simple writer for seeding (the playground, tests, examples): events go to their own
+/// topic, and `flush` fails when any was not delivered. Built on [`TrackedWriter`].
 pub struct Writer {
-    producer: BaseProducer,
+    inner: TrackedWriter,
+    sent: std::cell::Cell<u64>,
+    failed: std::cell::Cell<u64>,
 }
 
 impl Writer {
     /// `properties` come last and override the defaults (e.g. `compression.type`).
     pub fn new(brokers: &str, properties: &[(&str, &str)]) -> anyhow::Result<Writer> {
-        let mut config = ClientConfig::new();
-        config
-            .set("bootstrap.servers", brokers)
-            .set("client.id", "evt")
-            .set("partitioner", "murmur2_random")
-            .set("linger.ms", "20")
-            .set("batch.num.messages", "10000")
-            .set("queue.buffering.max.messages", "500000");
-        for (k, v) in properties {
-            config.set(*k, *v);
-        }
-        let producer = config
-            .create()
-            .map_err(|e| EvtError::usage(format!("cannot create a producer: {e}")))?;
-        Ok(Writer { producer })
+        let properties: Vec<(String, String)> = properties
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let inner = TrackedWriter::new(brokers, &properties, Duration::from_secs(10))?;
+        Ok(Writer {
+            inner,
+            sent: std::cell::Cell::new(0),
+            failed: std::cell::Cell::new(0),
+        })
     }
 
-    /// Queues one event; partition -1 lets the partitioner choose by key.
+    /// Queues one event for `event.topic`; partition -1 lets the partitioner choose by key.
     pub fn send(&self, event: &Event) -> anyhow::Result<()> {
-        let mut headers = OwnedHeaders::new_with_capacity(event.headers.len());
-        for h in &event.headers {
-            headers = headers.insert(KafkaHeader {
-                key: &h.name,
-                value: h.value.as_deref(),
-            });
+        self.inner.send(
+            &event.topic,
+            event,
+            None,
+            Tag {
+                lane: 0,
+                offset: -1,
+            },
+        )?;
+        self.sent.set(self.sent.get() + 1);
+        if self.sent.get() % 1024 == 0 {
+            self.poll();
         }
-        let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&event.topic).headers(headers);
-        if event.partition >= 0 {
-            record = record.partition(event.partition);
-        }
-        if let Some(ts) = event.timestamp {
-            record = record.timestamp(ts);
-        }
-        if let Some(k) = &event.key {
-            record = record.key(k.as_slice());
-        }
-        if let Some(v) = &event.value {
-            record = record.payload(v.as_slice());
-        }
-        loop {
-            match self.producer.send(record) {
-                Ok(()) => return Ok(()),
-                Err((
-                    rdkafka::error::KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull),
-                    back,
-                )) => {
-                    record = back;
-                    self.producer.poll(Duration::from_millis(5));
-                }
-                Err((e, _)) => {
-                    return Err(EvtError::broker(format!(
-                        "cannot produce to '{}': {e}",
-                        event.topic
-                    )))
-                }
-            }
-        }
+        Ok(())
     }
 
     /// Serves delivery reports without blocking.
     pub fn poll(&self) {
-        self.producer.poll(Duration::ZERO);
+        self.count(self.inner.poll(Duration::ZERO));
     }
 
-    /// Waits until every queued event is delivered (or fails after `timeout`).
-    pub fn flush(&self, timeout: Duration) -> anyhow::Result<()> {
-        self.producer.flush(timeout).map_err(|e| {
-            EvtError::broker(format!(
-                "not every event was delivered within {timeout:?}: {e}"
-            ))
-        })
+    fn count(&self, deliveries: Vec<Delivery>) {
+        let failed = deliveries.iter().filter(|d| d.outcome.is_err()).count() as u64;
+        self.failed.set(self.failed.get() + failed);
+    }
+
+    /// Waits until every queued event is delivered; an error when any was not.
+    pub fn flush(&self, _timeout: Duration) -> anyhow::Result<()> {
+        self.count(self.inner.flush());
+        match (self.failed.get(), self.inner.in_flight()) {
+            (0, 0) => Ok(()),
+            (failed, waiting) => Err(EvtError::broker(format!(
+                "{} event(s) were not delivered",
+                failed + u64::try_from(waiting).unwrap_or(0)
+            ))),
+        }
     }
 }
 
@@ -148,11 +129,13 @@ impl TrackedWriter {
         config
             .set("bootstrap.servers", brokers)
             .set("client.id", "evt")
+            // The Java client's key partitioner: keys land where other clients put them.
+            .set("partitioner", "murmur2_random")
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("linger.ms", "5")
             .set("batch.num.messages", "10000")
-            .set("queue.buffering.max.messages", "200000")
+            .set("queue.buffering.max.messages", "500000")
             .set("message.timeout.ms", &delivery_ms)
             .set(
                 "socket.connection.setup.timeout.ms",

@@ -58,6 +58,19 @@ pub struct ReadOptions {
     pub stall_timeout: Duration,
 }
 
+impl ReadOptions {
+    /// A bounded read of the plan, in partition order (set the other fields as needed).
+    pub fn bounded(stop: &Stop, timeout: Duration) -> ReadOptions {
+        ReadOptions {
+            merge_by_time: false,
+            stop: stop.clone(),
+            discover_partitions: false,
+            deadline_ms: None,
+            stall_timeout: timeout * 3,
+        }
+    }
+}
+
 /// Why reading ended without an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadEnd {

@@ -15,10 +15,7 @@ pub fn run(connection: &Connection, job: ReadJob, stop: &Stop) -> anyhow::Result
     }
     let options = ReadOptions {
         merge_by_time: job.order == Order::Time,
-        stop: stop.clone(),
-        discover_partitions: false,
-        deadline_ms: None,
-        stall_timeout: connection.timeout * 3,
+        ..ReadOptions::bounded(stop, connection.timeout)
     };
     let streamed = stream(
         consumer,

@@ -153,10 +153,7 @@ fn replay_topic(
     let total = u64::try_from(plan.total().unwrap_or(0)).unwrap_or(0);
     let options = ReadOptions {
         merge_by_time: job.pace != Pace::Fast,
-        stop: stop.clone(),
-        discover_partitions: false,
-        deadline_ms: None,
-        stall_timeout: source.timeout * 3,
+        ..ReadOptions::bounded(stop, source.timeout)
     };
     let mut copier = Copier::new(job, source_topic, ledger, total)?;
     let (reader, batches) = TopicSource::open(consumer, source, plan, options);
@@ -420,9 +417,11 @@ impl<'a> Copier<'a> {
         ledger: Ledger,
         total: u64,
     ) -> anyhow::Result<Copier<'a>> {
-        let mut properties = vec![("partitioner".to_string(), "murmur2_random".to_string())];
-        properties.extend(job.target.properties.iter().cloned());
-        let writer = TrackedWriter::new(&job.target.brokers, &properties, job.target.timeout)?;
+        let writer = TrackedWriter::new(
+            &job.target.brokers,
+            &job.target.properties,
+            job.target.timeout,
+        )?;
         let filter = match job.selection.criteria.is_empty() {
             true => None,
             false => Some(

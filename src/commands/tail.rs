@@ -31,11 +31,9 @@ pub fn run(connection: &Connection, mut job: TailJob, stop: &Stop) -> anyhow::Re
         );
     }
     let options = ReadOptions {
-        merge_by_time: false,
-        stop: stop.clone(),
         discover_partitions: job.window.partitions.is_empty(),
         deadline_ms,
-        stall_timeout: connection.timeout * 3,
+        ..ReadOptions::bounded(stop, connection.timeout)
     };
     let streamed = stream(
         consumer,

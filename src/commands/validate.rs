@@ -222,10 +222,7 @@ impl<W: Write> Run<'_, W> {
         let (consumer, plan) = plan_window(connection, &job.window, &job.selection, true)?;
         let options = ReadOptions {
             merge_by_time: false,
-            stop: stop.clone(),
-            discover_partitions: false,
-            deadline_ms: None,
-            stall_timeout: connection.timeout * 3,
+            ..ReadOptions::bounded(stop, connection.timeout)
         };
         let (source, batches) = TopicSource::open(consumer, connection, plan, options);
         let mut result = Ok(());

@@ -358,6 +358,16 @@ impl Spawned {
     }
 }
 
+/// A test that fails half way must not leave evt running.
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}
+
 impl Spawned {
     pub fn stderr(&self) -> String {
         self.stderr.lock().expect("stderr buffer").clone()
