@@ -186,11 +186,7 @@ impl Config {
                     topics: args.topics,
                     partitions: args.select.partitions,
                     from: parse_position("--from", &args.from)?,
-                    until: args
-                        .until
-                        .as_deref()
-                        .map(|u| parse_position("--until", u))
-                        .transpose()?,
+                    until: parse_until(args.until.as_deref())?,
                 },
                 selection: Selection {
                     validation: InlineValidation::from_args(&args.validate)?,
@@ -210,11 +206,7 @@ impl Config {
                     } else {
                         Position::End
                     },
-                    until: args
-                        .until
-                        .as_deref()
-                        .map(|u| parse_position("--until", u))
-                        .transpose()?,
+                    until: parse_until(args.until.as_deref())?,
                 },
                 selection: Selection {
                     validation: InlineValidation::from_args(&args.validate)?,
@@ -339,11 +331,7 @@ fn validate_job(args: cli::ValidateArgs) -> anyhow::Result<ValidateJob> {
             topics,
             partitions: args.partitions,
             from: parse_position("--from", &args.from)?,
-            until: args
-                .until
-                .as_deref()
-                .map(|u| parse_position("--until", u))
-                .transpose()?,
+            until: parse_until(args.until.as_deref())?,
         },
         selection: selection(&args.filter)?,
         schema: args.schema,
@@ -401,11 +389,7 @@ fn replay_job(
             topics: vec![args.source.clone()],
             partitions: args.partitions.clone(),
             from: parse_position("--from", &args.from)?,
-            until: args
-                .until
-                .as_deref()
-                .map(|u| parse_position("--until", u))
-                .transpose()?,
+            until: parse_until(args.until.as_deref())?,
         })
     };
     let target = match (&args.to_profile, &args.to_brokers) {
@@ -550,6 +534,11 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         Ok(n) if n.is_finite() && n >= 0.0 => Ok(n / seconds),
         _ => Err(format!("'{number}' is not a rate; try 10/s")),
     }
+}
+
+/// `--until`, when given.
+fn parse_until(text: Option<&str>) -> anyhow::Result<Option<Position>> {
+    text.map(|u| parse_position("--until", u)).transpose()
 }
 
 fn parse_position(flag: &str, text: &str) -> anyhow::Result<Position> {
