@@ -48,7 +48,7 @@ fn timeout_ms(connection: &Connection) -> String {
 }
 
 /// How evt reads: assigned partitions, no group membership, nothing committed.
-const CONSUMER: [(&str, &str); 8] = [
+const CONSUMER: [(&str, &str); 9] = [
     ("enable.auto.commit", "false"),
     ("enable.auto.offset.store", "false"),
     ("enable.partition.eof", "true"),
@@ -58,6 +58,8 @@ const CONSUMER: [(&str, &str); 8] = [
     // partition); refilling it at once, not after librdkafka's default 1 s back-off, keeps
     // the reader fed.
     ("queued.min.messages", "5000"),
+    // At most 4 MB prefetched per partition, whatever the message size.
+    ("queued.max.messages.kbytes", "4096"),
     ("fetch.queue.backoff.ms", "1"),
     // Never used to commit; librdkafka only wants a group id to exist.
     ("group.id", "evt-reader"),

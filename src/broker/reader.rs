@@ -214,6 +214,8 @@ struct PartitionStream<'a> {
     bounded: bool,
     last_progress: Instant,
     last_discovery: Instant,
+    /// Set while the broker is unreachable, so the warning is printed once per outage.
+    broker_lost: bool,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -260,6 +262,7 @@ impl<'a> PartitionStream<'a> {
             active,
             last_progress: Instant::now(),
             last_discovery: Instant::now(),
+            broker_lost: false,
         }
     }
 
@@ -289,6 +292,10 @@ impl<'a> PartitionStream<'a> {
             match consumer.poll(wait) {
                 Some(Ok(message)) => {
                     self.last_progress = Instant::now();
+                    if self.broker_lost {
+                        self.broker_lost = false;
+                        eprintln!("evt: the broker is back; following again");
+                    }
                     if let Some(event) = self.accept(&message) {
                         if !out.push(event) {
                             return Ok(ReadEnd::Stopped);
@@ -302,6 +309,17 @@ impl<'a> PartitionStream<'a> {
                 Some(Err(e)) => {
                     if let Some(err) = fatal(&e) {
                         return Err(err);
+                    }
+                    let down = matches!(
+                        e.rdkafka_error_code(),
+                        Some(
+                            RDKafkaErrorCode::AllBrokersDown
+                                | RDKafkaErrorCode::BrokerTransportFailure
+                        )
+                    );
+                    if down && !self.bounded && !self.broker_lost {
+                        self.broker_lost = true;
+                        eprintln!("evt: lost the broker ({e}); retrying until it is back (Ctrl-C to stop)");
                     }
                 }
                 None => {

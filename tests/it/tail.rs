@@ -79,3 +79,25 @@ fn tail_until_a_time_in_the_future_stops_on_the_clock() {
         run.elapsed
     );
 }
+
+#[test]
+fn tail_says_when_the_broker_goes_away_and_comes_back() {
+    let mock = evt::broker::mock::MockBroker::start(1).unwrap();
+    mock.create_topic("live", 1).unwrap();
+    let mut command = evt_command();
+    command.args(["-b", mock.bootstrap(), "-v", "tail", "live", "-c", "1"]);
+    let mut tail = Spawned::start(command);
+    tail.wait_for_stderr("following 1 partition(s)", WAIT);
+    mock.set_broker_up(1, false).unwrap();
+    tail.wait_for_stderr("lost the broker", WAIT);
+    mock.set_broker_up(1, true).unwrap();
+    let writer = evt::broker::produce::Writer::new(mock.bootstrap(), &[]).unwrap();
+    let event =
+        evt::event::Event::from_envelope(r#"{"topic":"live","key":"k","value":{"back":true}}"#)
+            .unwrap();
+    writer.send(&event).unwrap();
+    writer.flush(WAIT).unwrap();
+    let line = tail.line(WAIT);
+    assert!(line.contains(r#""back":true"#), "{line}");
+    assert_eq!(tail.wait(WAIT), Some(0));
+}
