@@ -132,9 +132,9 @@ impl<W: Write> Run<'_, W> {
         let mut failure = None;
         let mut index = 0usize;
         let mut each = |item: Value| -> bool {
-            let place = Place::Line {
-                file: format!("{name}[{index}]"),
-                line: 1,
+            let place = Place::Item {
+                file: name.to_string(),
+                index,
             };
             index += 1;
             if let Err(e) = self.value(&place, item) {

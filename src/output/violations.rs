@@ -17,6 +17,11 @@ pub enum Place {
         file: String,
         line: usize,
     },
+    /// Element `index` (from 0) of a JSON array file.
+    Item {
+        file: String,
+        index: usize,
+    },
     Record {
         topic: String,
         partition: i32,
@@ -28,6 +33,7 @@ impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Place::Line { file, line } => write!(f, "{file}:{line}"),
+            Place::Item { file, index } => write!(f, "{file}[{index}]"),
             Place::Record {
                 topic,
                 partition,
@@ -155,6 +161,10 @@ impl Reporter {
                         line["file"] = file.clone().into();
                         line["line"] = (*n).into();
                     }
+                    Place::Item { file, index } => {
+                        line["file"] = file.clone().into();
+                        line["index"] = (*index).into();
+                    }
                     Place::Record {
                         topic,
                         partition,
@@ -186,6 +196,12 @@ impl Reporter {
                             "::error file={},line={line},title={}::{message}",
                             escape_property(file),
                             escape_property(&format!("schema {schema}"))
+                        )?,
+                        Place::Item { file, index } => writeln!(
+                            out,
+                            "::error file={},title={}::{message}",
+                            escape_property(file),
+                            escape_property(&format!("[{index}] schema {schema}"))
                         )?,
                         Place::Record { .. } => writeln!(
                             out,

@@ -93,6 +93,13 @@ fn plain_values_array_files_and_non_json_lines() {
         "{}",
         trades.stdout
     );
+    assert!(
+        trades
+            .stdout
+            .contains("fixtures/events/trades.json[8]: invalid against trades.json"),
+        "{}",
+        trades.stdout
+    );
 }
 
 #[test]
