@@ -432,8 +432,14 @@ impl<'a> Copier<'a> {
         let progress =
             ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
         progress.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} events  {per_sec}  ETA {eta}")
-                .expect("a valid template"),
+            ProgressStyle::with_template("{bar:40} {pos}/{len} events  {rate}  ETA {eta}")
+                .expect("a valid template")
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        write!(w, "{:.0} events/s", state.per_sec()).ok();
+                    },
+                ),
         );
         Ok(Copier {
             job,
