@@ -483,3 +483,30 @@ fn target_faults_lose_nothing_and_double_nothing() {
         seen.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_broker_that_cannot_create_the_target_is_said_so() {
+    let source = seeded("nocreate", 1, 3);
+    let mock = MockBroker::start(1).unwrap();
+    let mut command = evt_command();
+    command.args([
+        "-b",
+        &broker().addr,
+        "--timeout",
+        "3s",
+        "replay",
+        &source,
+        "--to",
+        "missing",
+        "--to-brokers",
+        mock.bootstrap(),
+    ]);
+    let run = run(command);
+    assert_ne!(run.status, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot create topic 'missing'")
+            && run.stderr.contains("create it with 1 partition(s)"),
+        "{}",
+        run.stderr
+    );
+}
