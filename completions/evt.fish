@@ -109,8 +109,8 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -s v -l verbose -d 'More d
 complete -c evt -n "__fish_evt_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand tail" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand replay" -l to -d 'The target topic (created with the source\'s partition count when missing)' -r
-complete -c evt -n "__fish_evt_using_subcommand replay" -l from -d 'Where to start, inclusive (same grammar as evt read)' -r
-complete -c evt -n "__fish_evt_using_subcommand replay" -l until -d 'Where to stop, exclusive. Default: the end when evt started' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -l until -d 'Where to stop, exclusive (same grammar as --from). Default: the end when evt started' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -s p -l partition -d 'Only these source partitions, comma separated' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l to-brokers -d 'Write into another cluster (bootstrap brokers)' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l to-profile -d 'Write into the cluster of this profile' -r
@@ -162,8 +162,8 @@ json\t'One JSON object per invalid event'
 github\t'GitHub Actions workflow annotations (::error file=…,line=…::…)'
 junit\t'A JUnit XML report (CI dashboards)'"
 complete -c evt -n "__fish_evt_using_subcommand validate" -l max-errors -d 'Stop after N invalid events' -r
-complete -c evt -n "__fish_evt_using_subcommand validate" -l from -d 'For topics: where to start, inclusive' -r
-complete -c evt -n "__fish_evt_using_subcommand validate" -l until -d 'For topics: where to stop, exclusive. Default: the end when evt started' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l until -d 'Where to stop, exclusive (same grammar as --from). Default: the end when evt started' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -s p -l partition -d 'For topics: only these partitions' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l key-regex -d 'Only events whose key matches this regular expression' -r

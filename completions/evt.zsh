@@ -125,8 +125,8 @@ table\:"A table\: partition, offset, time, key, value"))' \
 (replay)
 _arguments "${_arguments_options[@]}" : \
 '--to=[The target topic (created with the source'\''s partition count when missing)]:TOPIC:_default' \
-'--from=[Where to start, inclusive (same grammar as evt read)]:POS:_default' \
-'--until=[Where to stop, exclusive. Default\: the end when evt started]:POS:_default' \
+'--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
+'--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
 '*-p+[Only these source partitions, comma separated]:LIST:_default' \
 '*--partition=[Only these source partitions, comma separated]:LIST:_default' \
 '(--to-profile)--to-brokers=[Write into another cluster (bootstrap brokers)]:LIST:_default' \
@@ -198,8 +198,8 @@ json\:"One JSON object per invalid event"
 github\:"GitHub Actions workflow annotations (\:\:error file=…,line=…\:\:…)"
 junit\:"A JUnit XML report (CI dashboards)"))' \
 '--max-errors=[Stop after N invalid events]:N:_default' \
-'--from=[For topics\: where to start, inclusive]:POS:_default' \
-'--until=[For topics\: where to stop, exclusive. Default\: the end when evt started]:POS:_default' \
+'--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
+'--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
 '*-p+[For topics\: only these partitions]:LIST:_default' \
 '*--partition=[For topics\: only these partitions]:LIST:_default' \
 '*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \

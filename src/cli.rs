@@ -96,18 +96,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "TOPIC")]
     pub to: String,
 
-    /// Where to start, inclusive (same grammar as evt read).
-    #[arg(
-        long,
-        value_name = "POS",
-        default_value = "beginning",
-        allow_hyphen_values = true
-    )]
-    pub from: String,
-
-    /// Where to stop, exclusive. Default: the end when evt started.
-    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub range: RangeArgs,
 
     /// Only these source partitions, comma separated.
     #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
@@ -195,18 +185,8 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
 
-    /// For topics: where to start, inclusive.
-    #[arg(
-        long,
-        value_name = "POS",
-        default_value = "beginning",
-        allow_hyphen_values = true
-    )]
-    pub from: String,
-
-    /// For topics: where to stop, exclusive. Default: the end when evt started.
-    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub range: RangeArgs,
 
     /// For topics: only these partitions.
     #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
@@ -282,18 +262,8 @@ pub struct ReadArgs {
     #[arg(required = true, value_name = "TOPIC")]
     pub topics: Vec<String>,
 
-    /// Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS.
-    #[arg(
-        long,
-        value_name = "POS",
-        default_value = "beginning",
-        allow_hyphen_values = true
-    )]
-    pub from: String,
-
-    /// Where to stop, exclusive (same grammar as --from). Default: the end when evt started.
-    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub range: RangeArgs,
 
     /// How events from several partitions are ordered.
     #[arg(long, value_enum, default_value_t = Order::Time)]
@@ -337,6 +307,23 @@ pub struct TailArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The window of a bounded read: `--from` and `--until`.
+#[derive(Debug, Args)]
+pub struct RangeArgs {
+    /// Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS.
+    #[arg(
+        long,
+        value_name = "POS",
+        default_value = "beginning",
+        allow_hyphen_values = true
+    )]
+    pub from: String,
+
+    /// Where to stop, exclusive (same grammar as --from). Default: the end when evt started.
+    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
+    pub until: Option<String>,
 }
 
 /// Which partitions and how many events.
@@ -467,7 +454,7 @@ mod tests {
         let Command::Read(read) = cli.command else {
             panic!("expected read")
         };
-        assert_eq!(read.from, "-100");
+        assert_eq!(read.range.from, "-100");
     }
 
     #[test]

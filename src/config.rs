@@ -185,8 +185,8 @@ impl Config {
                 window: Window {
                     topics: args.topics,
                     partitions: args.select.partitions,
-                    from: parse_position("--from", &args.from)?,
-                    until: parse_until(args.until.as_deref())?,
+                    from: parse_position("--from", &args.range.from)?,
+                    until: parse_until(args.range.until.as_deref())?,
                 },
                 selection: Selection {
                     validation: InlineValidation::from_args(&args.validate)?,
@@ -330,8 +330,8 @@ fn validate_job(args: cli::ValidateArgs) -> anyhow::Result<ValidateJob> {
         window: Window {
             topics,
             partitions: args.partitions,
-            from: parse_position("--from", &args.from)?,
-            until: parse_until(args.until.as_deref())?,
+            from: parse_position("--from", &args.range.from)?,
+            until: parse_until(args.range.until.as_deref())?,
         },
         selection: selection(&args.filter)?,
         schema: args.schema,
@@ -388,8 +388,8 @@ fn replay_job(
         ReplaySource::Topic(Window {
             topics: vec![args.source.clone()],
             partitions: args.partitions.clone(),
-            from: parse_position("--from", &args.from)?,
-            until: parse_until(args.until.as_deref())?,
+            from: parse_position("--from", &args.range.from)?,
+            until: parse_until(args.range.until.as_deref())?,
         })
     };
     let target = match (&args.to_profile, &args.to_brokers) {

@@ -122,6 +122,16 @@ impl Filter {
         })
     }
 
+    /// The filter for `criteria`, or `None` when there is nothing to filter.
+    pub fn optional(criteria: &Arc<Criteria>) -> anyhow::Result<Option<Filter>> {
+        if criteria.is_empty() {
+            return Ok(None);
+        }
+        Filter::new(criteria.clone())
+            .map(Some)
+            .map_err(|e| crate::error::EvtError::usage(e.to_string()))
+    }
+
     /// Passes the event on (possibly reshaped, possibly several times for `--jq '.[]'`)
     /// when it meets every criterion.
     pub fn apply(&mut self, event: Event, emit: &mut impl FnMut(Event)) {

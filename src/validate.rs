@@ -47,6 +47,21 @@ pub enum Verdict {
     },
 }
 
+impl Verdict {
+    /// Text that is not JSON, which no schema can accept: a violation of its own.
+    pub fn not_json(message: impl Into<String>) -> Verdict {
+        Verdict::Invalid {
+            schema: "(not JSON)".into(),
+            violations: vec![Violation {
+                pointer: String::new(),
+                keyword: "json".into(),
+                schema_path: String::new(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
 /// A compiled schema and the name reports use for it.
 struct Compiled {
     name: String,

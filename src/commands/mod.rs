@@ -17,7 +17,7 @@ use crate::broker::plan::Plan;
 use crate::broker::reader::{ReadEnd, ReadOptions, Stop};
 use crate::broker::{self, metadata, partitioner};
 use crate::config::{Connection, Output, Selection, Window};
-use crate::error::{EvtError, ExitStatus};
+use crate::error::ExitStatus;
 use crate::filter::{Filter, FilterStats};
 use crate::output::{self, Printed};
 use crate::source::TopicSource;
@@ -90,12 +90,7 @@ pub fn stream(
 ) -> anyhow::Result<Streamed> {
     let started = Instant::now();
     let stop = options.stop.clone();
-    let mut filter = match selection.criteria.is_empty() {
-        true => None,
-        false => Some(
-            Filter::new(selection.criteria.clone()).map_err(|e| EvtError::usage(e.to_string()))?,
-        ),
-    };
+    let mut filter = Filter::optional(&selection.criteria)?;
     let mut inline = match &selection.validation {
         None => None,
         Some(v) => Some(output::InlineValidation {

@@ -422,13 +422,7 @@ impl<'a> Copier<'a> {
             &job.target.properties,
             job.target.timeout,
         )?;
-        let filter = match job.selection.criteria.is_empty() {
-            true => None,
-            false => Some(
-                Filter::new(job.selection.criteria.clone())
-                    .map_err(|e| EvtError::usage(e.to_string()))?,
-            ),
-        };
+        let filter = Filter::optional(&job.selection.criteria)?;
         let progress =
             ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
         progress.set_style(

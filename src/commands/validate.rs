@@ -15,7 +15,7 @@ use crate::event::{Event, TimestampType};
 use crate::filter::Filter;
 use crate::output::violations::{Place, Reporter};
 use crate::source::TopicSource;
-use crate::validate::{MissingSchema, Schemas, Verdict, Violation};
+use crate::validate::{MissingSchema, Schemas, Verdict};
 
 /// The state of one validation run across all its sources.
 struct Run<'a, W: Write> {
@@ -29,13 +29,7 @@ struct Run<'a, W: Write> {
 pub fn run(connection: &Connection, job: &ValidateJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
     let mut schemas = Schemas::load(&job.schema, job.schema_by.as_deref(), job.missing)?;
     schemas.check_all()?;
-    let filter = match job.selection.criteria.is_empty() {
-        true => None,
-        false => Some(
-            Filter::new(job.selection.criteria.clone())
-                .map_err(|e| EvtError::usage(e.to_string()))?,
-        ),
-    };
+    let filter = Filter::optional(&job.selection.criteria)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut run = Run {
@@ -153,7 +147,10 @@ impl<W: Write> Run<'_, W> {
                 file: name.to_string(),
                 line: e.line(),
             };
-            return self.verdict(&place, not_json(&format!("not a valid JSON array: {e}")));
+            return self.verdict(
+                &place,
+                Verdict::not_json(format!("not a valid JSON array: {e}")),
+            );
         }
         Ok(())
     }
@@ -165,7 +162,9 @@ impl<W: Write> Run<'_, W> {
         let text = text.trim_end();
         let parsed: Value = match serde_json::from_str(text) {
             Ok(v) => v,
-            Err(e) => return self.verdict(place, not_json(&format!("not valid JSON: {e}"))),
+            Err(e) => {
+                return self.verdict(place, Verdict::not_json(format!("not valid JSON: {e}")))
+            }
         };
         let is_envelope = parsed.get("value").is_some()
             && (parsed.get("offset").is_some() || parsed.get("topic").is_some());
@@ -174,7 +173,7 @@ impl<W: Write> Run<'_, W> {
         }
         match Event::from_envelope(text) {
             Ok(event) => self.event(place, event),
-            Err(e) => self.verdict(place, not_json(&e.to_string())),
+            Err(e) => self.verdict(place, Verdict::not_json(e.to_string())),
         }
     }
 
@@ -199,8 +198,8 @@ impl<W: Write> Run<'_, W> {
             let topic = (!event.topic.is_empty()).then(|| event.topic.to_string());
             let verdict = match event.value.as_deref().map(serde_json::from_slice::<Value>) {
                 Some(Ok(value)) => self.schemas.check(&value, topic.as_deref())?,
-                Some(Err(e)) => not_json(&format!("the value is not JSON: {e}")),
-                None => not_json("the event is a tombstone (no value)"),
+                Some(Err(e)) => Verdict::not_json(format!("the value is not JSON: {e}")),
+                None => Verdict::not_json("the event is a tombstone (no value)"),
             };
             self.verdict(place, verdict)?;
         }
@@ -261,18 +260,6 @@ fn value_event(topic: &str, value: Vec<u8>) -> Event {
         key: None,
         value: Some(value),
         headers: Vec::new(),
-    }
-}
-
-fn not_json(message: &str) -> Verdict {
-    Verdict::Invalid {
-        schema: "(not JSON)".into(),
-        violations: vec![Violation {
-            pointer: String::new(),
-            keyword: "json".into(),
-            schema_path: String::new(),
-            message: message.to_string(),
-        }],
     }
 }
 

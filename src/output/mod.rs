@@ -47,7 +47,7 @@ pub struct InlineValidation {
 impl InlineValidation {
     /// The violations of an event's value, if any (a value that is not JSON is one).
     fn check(&mut self, event: &Event) -> Option<Invalid> {
-        use crate::validate::{Verdict, Violation};
+        use crate::validate::Verdict;
         let value = event.value.as_deref()?;
         let verdict = match serde_json::from_slice::<serde_json::Value>(value) {
             Ok(v) => self
@@ -56,15 +56,7 @@ impl InlineValidation {
                 .unwrap_or_else(|e| Verdict::Unchecked {
                     reason: e.to_string(),
                 }),
-            Err(e) => Verdict::Invalid {
-                schema: "(not JSON)".into(),
-                violations: vec![Violation {
-                    pointer: String::new(),
-                    keyword: "json".into(),
-                    schema_path: String::new(),
-                    message: format!("the value is not JSON: {e}"),
-                }],
-            },
+            Err(e) => Verdict::not_json(format!("the value is not JSON: {e}")),
         };
         match verdict {
             Verdict::Invalid { schema, violations } => Some(Invalid { schema, violations }),
