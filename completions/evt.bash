@@ -397,12 +397,16 @@ _evt() {
             return 0
             ;;
         evt__subcmd__produce)
-            opts="-b -X -v -h -V --values --skip-bad --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-b -X -v -h -V --values --input --skip-bad --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --input)
+                    COMPREPLY=($(compgen -W "jsonl json values" -- "${cur}"))
+                    return 0
+                    ;;
                 --brokers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -435,7 +439,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__read)
-            opts="-p -c -b -X -v -h -V --from --until --order --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -c -b -X -v -h -V --from --until --order --input --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,6 +455,10 @@ _evt() {
                     ;;
                 --order)
                     COMPREPLY=($(compgen -W "time partition" -- "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -W "jsonl json values" -- "${cur}"))
                     return 0
                     ;;
                 --partition)
@@ -545,7 +553,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__replay)
-            opts="-p -b -X -v -h -V --to --from --until --partition --to-brokers --to-profile --partitioner --no-provenance --append --dry-run --rate --pace --max-gap --resume --checkpoint --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -b -X -v -h -V --to --from --until --partition --to-brokers --to-profile --partitioner --no-provenance --append --dry-run --format --rate --pace --max-gap --resume --checkpoint --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -581,6 +589,10 @@ _evt() {
                     ;;
                 --partitioner)
                     COMPREPLY=($(compgen -W "same key" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 --rate)
@@ -773,7 +785,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__validate)
-            opts="-p -b -X -v -h -V --schema --schema-by --missing-schema --format --max-errors --from --until --partition --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -b -X -v -h -V --schema --schema-by --missing-schema --format --max-errors --from --until --partition --input --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +825,10 @@ _evt() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -W "jsonl json values" -- "${cur}"))
                     return 0
                     ;;
                 --key)

@@ -33,7 +33,7 @@ complete -c evt -n "__fish_evt_needs_command" -l playground -d 'Start the demo b
 complete -c evt -n "__fish_evt_needs_command" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_needs_command" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_needs_command" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
+complete -c evt -n "__fish_evt_needs_command" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
 complete -c evt -n "__fish_evt_needs_command" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
 complete -c evt -n "__fish_evt_needs_command" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
 complete -c evt -n "__fish_evt_needs_command" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
@@ -44,8 +44,11 @@ complete -c evt -n "__fish_evt_needs_command" -f -a "man" -d 'Print the man page
 complete -c evt -n "__fish_evt_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evt -n "__fish_evt_using_subcommand read" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l until -d 'Where to stop, exclusive (same grammar as --from). Default: the end when evt started' -r
-complete -c evt -n "__fish_evt_using_subcommand read" -l order -d 'How events from several partitions are ordered' -r -f -a "time\t'One timeline across partitions, merged by timestamp'
-partition\t'Each partition in offset order, as it arrives'"
+complete -c evt -n "__fish_evt_using_subcommand read" -l order -d 'How events from several partitions and sources are ordered' -r -f -a "time\t'One timeline across partitions, merged by timestamp'
+partition\t'Each partition in offset order, as it arrives (sources one after the other)'"
+complete -c evt -n "__fish_evt_using_subcommand read" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
+json\t''
+values\t''"
 complete -c evt -n "__fish_evt_using_subcommand read" -s p -l partition -d 'Only these partitions, comma separated (e.g. -p 0,2)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -s c -l count -d 'Stop after N events in all' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
@@ -60,7 +63,7 @@ complete -c evt -n "__fish_evt_using_subcommand read" -l validate-by -d 'With a 
 complete -c evt -n "__fish_evt_using_subcommand read" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
 json\t'One envelope per line, lossless, for machines and files'
 value\t'The payload only, one per line, for jq'
-table\t'A table: partition, offset, time, key, value'"
+table\t'One table for the whole stream: topic, partition, offset, time, key, value'"
 complete -c evt -n "__fish_evt_using_subcommand read" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -69,7 +72,7 @@ complete -c evt -n "__fish_evt_using_subcommand read" -s X -d 'A librdkafka prop
 complete -c evt -n "__fish_evt_using_subcommand read" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand read" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
-complete -c evt -n "__fish_evt_using_subcommand read" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
+complete -c evt -n "__fish_evt_using_subcommand read" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit; a table, or JSON with --format json'
 complete -c evt -n "__fish_evt_using_subcommand read" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
 complete -c evt -n "__fish_evt_using_subcommand read" -l only-invalid -d 'Print only the events that fail validation'
 complete -c evt -n "__fish_evt_using_subcommand read" -l playground -d 'Start the demo broker in-process for this one command and read from it'
@@ -92,7 +95,7 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -l validate-by -d 'With a 
 complete -c evt -n "__fish_evt_using_subcommand tail" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
 json\t'One envelope per line, lossless, for machines and files'
 value\t'The payload only, one per line, for jq'
-table\t'A table: partition, offset, time, key, value'"
+table\t'One table for the whole stream: topic, partition, offset, time, key, value'"
 complete -c evt -n "__fish_evt_using_subcommand tail" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -101,7 +104,7 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -s X -d 'A librdkafka prop
 complete -c evt -n "__fish_evt_using_subcommand tail" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand tail" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
-complete -c evt -n "__fish_evt_using_subcommand tail" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit'
+complete -c evt -n "__fish_evt_using_subcommand tail" -l explain -d 'Print the resolved plan (partition, start, end, count) and exit; a table, or JSON with --format json'
 complete -c evt -n "__fish_evt_using_subcommand tail" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
 complete -c evt -n "__fish_evt_using_subcommand tail" -l only-invalid -d 'Print only the events that fail validation'
 complete -c evt -n "__fish_evt_using_subcommand tail" -l playground -d 'Start the demo broker in-process for this one command and read from it'
@@ -116,6 +119,8 @@ complete -c evt -n "__fish_evt_using_subcommand replay" -l to-brokers -d 'Write 
 complete -c evt -n "__fish_evt_using_subcommand replay" -l to-profile -d 'Write into the cluster of this profile' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l partitioner -d 'How target partitions are chosen: the source partition, or the key\'s hash' -r -f -a "same\t'The source partition (the target needs at least as many partitions)'
 key\t'murmur2 of the key, as the Java client does'"
+complete -c evt -n "__fish_evt_using_subcommand replay" -l format -d 'How --dry-run prints its plan: a table, or JSON' -r -f -a "table\t''
+json\t''"
 complete -c evt -n "__fish_evt_using_subcommand replay" -l rate -d 'At most N events per second (e.g. 100/s, 600/m)' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l pace -d 'Keep the original gaps between events, scaled: 1x, 10x (ten times faster), 0.5x' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l max-gap -d 'With --pace, the longest wait between two events (idle gaps are cut to this)' -r
@@ -141,12 +146,15 @@ complete -c evt -n "__fish_evt_using_subcommand replay" -l playground -d 'Start 
 complete -c evt -n "__fish_evt_using_subcommand replay" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand produce" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
+json\t''
+values\t''"
 complete -c evt -n "__fish_evt_using_subcommand produce" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand produce" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
-complete -c evt -n "__fish_evt_using_subcommand produce" -l values -d 'Lines are plain values (each line\'s bytes as the value, no key), not envelopes'
+complete -c evt -n "__fish_evt_using_subcommand produce" -l values -d 'Lines are plain values (each line\'s bytes as the value, no key): --input values'
 complete -c evt -n "__fish_evt_using_subcommand produce" -l skip-bad -d 'Report bad lines and go on, instead of stopping at the first one'
 complete -c evt -n "__fish_evt_using_subcommand produce" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand produce" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
@@ -165,6 +173,9 @@ complete -c evt -n "__fish_evt_using_subcommand validate" -l max-errors -d 'Stop
 complete -c evt -n "__fish_evt_using_subcommand validate" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l until -d 'Where to stop, exclusive (same grammar as --from). Default: the end when evt started' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -s p -l partition -d 'For topics: only these partitions' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
+json\t''
+values\t''"
 complete -c evt -n "__fish_evt_using_subcommand validate" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l key-regex -d 'Only events whose key matches this regular expression' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l grep -d 'Only events whose key or raw value matches this regular expression' -r
@@ -216,7 +227,7 @@ complete -c evt -n "__fish_evt_using_subcommand man" -l playground -d 'Start the
 complete -c evt -n "__fish_evt_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand man" -s h -l help -d 'Print help'
 complete -c evt -n "__fish_evt_using_subcommand man" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel), then exit'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
 complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
 complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
 complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'

@@ -41,8 +41,9 @@ _evt() {
 _arguments "${_arguments_options[@]}" : \
 '--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
 '--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
-'--order=[How events from several partitions are ordered]:ORDER:((time\:"One timeline across partitions, merged by timestamp"
-partition\:"Each partition in offset order, as it arrives"))' \
+'--order=[How events from several partitions and sources are ordered]:ORDER:((time\:"One timeline across partitions, merged by timestamp"
+partition\:"Each partition in offset order, as it arrives (sources one after the other)"))' \
+'--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
 '*-p+[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
 '*--partition=[Only these partitions, comma separated (e.g. -p 0,2)]:LIST:_default' \
 '-c+[Stop after N events in all]:N:_default' \
@@ -59,7 +60,7 @@ partition\:"Each partition in offset order, as it arrives"))' \
 '--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
 json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
-table\:"A table\: partition, offset, time, key, value"))' \
+table\:"One table for the whole stream\: topic, partition, offset, time, key, value"))' \
 '--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
 '-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
@@ -67,7 +68,7 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
-'--explain[Print the resolved plan (partition, start, end, count) and exit]' \
+'--explain[Print the resolved plan (partition, start, end, count) and exit; a table, or JSON with --format json]' \
 '--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
 '--only-invalid[Print only the events that fail validation]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
@@ -77,7 +78,7 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::topics -- Topics to read; several are merged into one timeline:_default' \
+'*::sources -- Topics or files (JSONL envelopes or values, JSON arrays; `-` is stdin); several are merged into one timeline:_default' \
 && ret=0
 ;;
 (tail)
@@ -101,7 +102,7 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
 json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
-table\:"A table\: partition, offset, time, key, value"))' \
+table\:"One table for the whole stream\: topic, partition, offset, time, key, value"))' \
 '--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
 '-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
@@ -109,7 +110,7 @@ table\:"A table\: partition, offset, time, key, value"))' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
-'--explain[Print the resolved plan (partition, start, end, count) and exit]' \
+'--explain[Print the resolved plan (partition, start, end, count) and exit; a table, or JSON with --format json]' \
 '--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
 '--only-invalid[Print only the events that fail validation]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
@@ -133,6 +134,7 @@ _arguments "${_arguments_options[@]}" : \
 '--to-profile=[Write into the cluster of this profile]:NAME:_default' \
 '--partitioner=[How target partitions are chosen\: the source partition, or the key'\''s hash]:PARTITIONER:((same\:"The source partition (the target needs at least as many partitions)"
 key\:"murmur2 of the key, as the Java client does"))' \
+'--format=[How --dry-run prints its plan\: a table, or JSON]:FORMAT:(table json)' \
 '(--pace)--rate=[At most N events per second (e.g. 100/s, 600/m)]:N/s:_default' \
 '--pace=[Keep the original gaps between events, scaled\: 1x, 10x (ten times faster), 0.5x]:FACTOR:_default' \
 '--max-gap=[With --pace, the longest wait between two events (idle gaps are cut to this)]:DURATION:_default' \
@@ -167,13 +169,14 @@ key\:"murmur2 of the key, as the Java client does"))' \
 ;;
 (produce)
 _arguments "${_arguments_options[@]}" : \
+'--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
 '-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
-'--values[Lines are plain values (each line'\''s bytes as the value, no key), not envelopes]' \
+'(--input)--values[Lines are plain values (each line'\''s bytes as the value, no key)\: --input values]' \
 '--skip-bad[Report bad lines and go on, instead of stopping at the first one]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
@@ -202,6 +205,7 @@ junit\:"A JUnit XML report (CI dashboards)"))' \
 '--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
 '*-p+[For topics\: only these partitions]:LIST:_default' \
 '*--partition=[For topics\: only these partitions]:LIST:_default' \
+'--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
 '*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \
 '--key-regex=[Only events whose key matches this regular expression]:REGEX:_default' \
 '--grep=[Only events whose key or raw value matches this regular expression]:REGEX:_default' \
@@ -345,7 +349,7 @@ esac
 (( $+functions[_evt_commands] )) ||
 _evt_commands() {
     local commands; commands=(
-'read:Read a bounded window of events (time travel), then exit' \
+'read:Read a bounded window of events (time travel) from topics or files, then exit' \
 'tail:Follow new events live, like tail -f, until Ctrl-C' \
 'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
@@ -365,7 +369,7 @@ _evt__subcmd__completions_commands() {
 (( $+functions[_evt__subcmd__help_commands] )) ||
 _evt__subcmd__help_commands() {
     local commands; commands=(
-'read:Read a bounded window of events (time travel), then exit' \
+'read:Read a bounded window of events (time travel) from topics or files, then exit' \
 'tail:Follow new events live, like tail -f, until Ctrl-C' \
 'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \

@@ -50,10 +50,11 @@ pub struct ConnectionArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read a bounded window of events (time travel), then exit.
+    /// Read a bounded window of events (time travel) from topics or files, then exit.
     ///
     /// Examples: evt read orders --from 2h; evt read orders -p 0 --from -100;
-    /// evt read orders payments --from 2026-11-24T10:00 --until 2026-11-24T10:05
+    /// evt read orders payments --from 2026-11-24T10:00 --until 2026-11-24T10:05;
+    /// evt read dump.jsonl --where '.status == "FAILED"'
     Read(ReadArgs),
     /// Follow new events live, like tail -f, until Ctrl-C.
     ///
@@ -112,8 +113,8 @@ pub struct ReplayArgs {
     pub to_profile: Option<String>,
 
     /// How target partitions are chosen: the source partition, or the key's hash.
-    #[arg(long, value_enum, default_value_t = Partitioner::Same)]
-    pub partitioner: Partitioner,
+    #[arg(long, value_enum, default_value_t = PartitionerArg::Same)]
+    pub partitioner: PartitionerArg,
 
     /// Do not add the evt-source header (topic/partition/offset of the original).
     #[arg(long)]
@@ -126,6 +127,10 @@ pub struct ReplayArgs {
     /// Print the plan (per partition: offsets, count, first/last time, target) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// How --dry-run prints its plan: a table, or JSON.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportStyleArg::Table, requires = "dry_run")]
+    pub format: ReportStyleArg,
 
     /// At most N events per second (e.g. 100/s, 600/m).
     #[arg(long, value_name = "N/s", conflicts_with = "pace")]
@@ -152,7 +157,7 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Partitioner {
+pub enum PartitionerArg {
     /// The source partition (the target needs at least as many partitions).
     Same,
     /// murmur2 of the key, as the Java client does.
@@ -174,12 +179,12 @@ pub struct ValidateArgs {
     pub schema_by: Option<String>,
 
     /// What an event without a schema is.
-    #[arg(long, value_enum, default_value_t = crate::validate::MissingSchema::Error)]
-    pub missing_schema: crate::validate::MissingSchema,
+    #[arg(long, value_enum, default_value_t = MissingSchemaArg::Error)]
+    pub missing_schema: MissingSchemaArg,
 
     /// Report format.
-    #[arg(long, value_enum, default_value_t = crate::output::violations::ReportFormat::Text)]
-    pub format: crate::output::violations::ReportFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
+    pub format: ReportFormatArg,
 
     /// Stop after N invalid events.
     #[arg(long, value_name = "N")]
@@ -193,7 +198,27 @@ pub struct ValidateArgs {
     pub partitions: Vec<i32>,
 
     #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// How files are read.
+#[derive(Debug, Args, Default)]
+pub struct InputArgs {
+    /// How to read files: jsonl (one event per line), json (one document: an array of events or
+    /// one event), values (each line's bytes are a value). Default: json for .json files,
+    /// jsonl for the rest and stdin.
+    #[arg(long, value_enum, value_name = "SHAPE")]
+    pub input: Option<InputArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputArg {
+    Jsonl,
+    Json,
+    Values,
 }
 
 #[derive(Debug, Args)]
@@ -206,9 +231,12 @@ pub struct ProduceArgs {
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Lines are plain values (each line's bytes as the value, no key), not envelopes.
-    #[arg(long)]
+    /// Lines are plain values (each line's bytes as the value, no key): --input values.
+    #[arg(long, conflicts_with = "input")]
     pub values: bool,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Report bad lines and go on, instead of stopping at the first one.
     #[arg(long)]
@@ -258,16 +286,20 @@ pub struct ManArgs {
 
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// Topics to read; several are merged into one timeline.
-    #[arg(required = true, value_name = "TOPIC")]
-    pub topics: Vec<String>,
+    /// Topics or files (JSONL envelopes or values, JSON arrays; `-` is stdin); several are
+    /// merged into one timeline.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
 
     #[command(flatten)]
     pub range: RangeArgs,
 
-    /// How events from several partitions are ordered.
+    /// How events from several partitions and sources are ordered.
     #[arg(long, value_enum, default_value_t = Order::Time)]
     pub order: Order,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 
     #[command(flatten)]
     pub select: SelectArgs,
@@ -337,7 +369,8 @@ pub struct SelectArgs {
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
 
-    /// Print the resolved plan (partition, start, end, count) and exit.
+    /// Print the resolved plan (partition, start, end, count) and exit; a table, or JSON
+    /// with --format json.
     #[arg(long)]
     pub explain: bool,
 }
@@ -415,7 +448,7 @@ pub struct OutputArgs {
 pub enum Order {
     /// One timeline across partitions, merged by timestamp.
     Time,
-    /// Each partition in offset order, as it arrives.
+    /// Each partition in offset order, as it arrives (sources one after the other).
     Partition,
 }
 
@@ -427,8 +460,99 @@ pub enum Format {
     Json,
     /// The payload only, one per line, for jq.
     Value,
-    /// A table: partition, offset, time, key, value.
+    /// One table for the whole stream: topic, partition, offset, time, key, value.
     Table,
+}
+
+/// How an aggregate report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportStyleArg {
+    Table,
+    Json,
+}
+
+impl From<ReportStyleArg> for crate::report::Style {
+    fn from(s: ReportStyleArg) -> Self {
+        match s {
+            ReportStyleArg::Table => Self::Table,
+            ReportStyleArg::Json => Self::Json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingSchemaArg {
+    /// Report it as invalid.
+    Error,
+    /// Warn on stderr and count it as unchecked.
+    Warn,
+    /// Count it as unchecked, silently.
+    Ignore,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// One block per invalid event, then a summary table.
+    Text,
+    /// One JSON object per invalid event.
+    Json,
+    /// GitHub Actions workflow annotations (::error file=…,line=…::…).
+    Github,
+    /// A JUnit XML report (CI dashboards).
+    Junit,
+}
+
+// The clap values, mapped to the domain types the rest of evt uses.
+
+impl From<Format> for crate::sink::print::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Pretty => Self::Pretty,
+            Format::Json => Self::Json,
+            Format::Value => Self::Value,
+            Format::Table => Self::Table,
+        }
+    }
+}
+
+impl From<InputArg> for crate::source::Input {
+    fn from(i: InputArg) -> Self {
+        match i {
+            InputArg::Jsonl => Self::Jsonl,
+            InputArg::Json => Self::Json,
+            InputArg::Values => Self::Values,
+        }
+    }
+}
+
+impl From<PartitionerArg> for crate::sink::replay::Partitioner {
+    fn from(p: PartitionerArg) -> Self {
+        match p {
+            PartitionerArg::Same => Self::Same,
+            PartitionerArg::Key => Self::Key,
+        }
+    }
+}
+
+impl From<MissingSchemaArg> for crate::validate::MissingSchema {
+    fn from(m: MissingSchemaArg) -> Self {
+        match m {
+            MissingSchemaArg::Error => Self::Error,
+            MissingSchemaArg::Warn => Self::Warn,
+            MissingSchemaArg::Ignore => Self::Ignore,
+        }
+    }
+}
+
+impl From<ReportFormatArg> for crate::sink::violations::ReportFormat {
+    fn from(f: ReportFormatArg) -> Self {
+        match f {
+            ReportFormatArg::Text => Self::Text,
+            ReportFormatArg::Json => Self::Json,
+            ReportFormatArg::Github => Self::Github,
+            ReportFormatArg::Junit => Self::Junit,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -455,6 +579,7 @@ mod tests {
             panic!("expected read")
         };
         assert_eq!(read.range.from, "-100");
+        assert_eq!(read.sources, ["orders"]);
     }
 
     #[test]

@@ -35,12 +35,28 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-/// Errors whose kind decides the exit code. Each message says what to do next.
+/// Errors whose kind decides the exit code. Each message says what happened and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum EvtError {
-    /// Bad flags, positions, files or configuration: exit 2.
+    /// Bad flags, files or configuration: exit 2.
     #[error("{0}")]
     Usage(String),
+    /// A position that does not parse (`--from 2x`): exit 2.
+    #[error("{flag} {text}: {reason}")]
+    BadPosition {
+        flag: &'static str,
+        text: String,
+        reason: crate::position::PositionError,
+    },
+    /// A schema that cannot be read or compiled: exit 2.
+    #[error("{0}")]
+    BadSchema(String),
+    /// A topic the cluster does not have (the message suggests close names): exit 2.
+    #[error("{0}")]
+    UnknownTopic(String),
+    /// Input that is not what the command reads, at its origin: exit 2.
+    #[error("{origin}: {reason}")]
+    BadInput { origin: String, reason: String },
     /// The broker could not be reached or refused a request: exit 3.
     #[error("{0}")]
     Broker(String),
@@ -54,22 +70,27 @@ impl EvtError {
     pub fn broker(message: impl Into<String>) -> anyhow::Error {
         EvtError::Broker(message.into()).into()
     }
-}
 
-/// Chooses the exit code for an error that ended a command.
-pub fn exit_status_of(error: &anyhow::Error) -> ExitStatus {
-    for cause in error.chain() {
-        if let Some(e) = cause.downcast_ref::<EvtError>() {
-            return match e {
-                EvtError::Usage(_) => ExitStatus::Usage,
-                EvtError::Broker(_) => ExitStatus::Broker,
-            };
-        }
-        if cause.downcast_ref::<rdkafka::error::KafkaError>().is_some() {
-            return ExitStatus::Broker;
+    /// The exit status this error ends a command with.
+    pub fn status(&self) -> ExitStatus {
+        match self {
+            EvtError::Broker(_) => ExitStatus::Broker,
+            EvtError::Usage(_)
+            | EvtError::BadPosition { .. }
+            | EvtError::BadSchema(_)
+            | EvtError::UnknownTopic(_)
+            | EvtError::BadInput { .. } => ExitStatus::Usage,
         }
     }
-    ExitStatus::Usage
+}
+
+/// Chooses the exit code for an error that ended a command: the first [`EvtError`] in its
+/// chain decides; anything else (an I/O error on a file) is an input error.
+pub fn exit_status_of(error: &anyhow::Error) -> ExitStatus {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<EvtError>())
+        .map_or(ExitStatus::Usage, EvtError::status)
 }
 
 #[cfg(test)]
@@ -99,8 +120,8 @@ mod tests {
             .unwrap_err();
         assert_eq!(exit_status_of(&e), ExitStatus::Broker);
         assert_eq!(exit_status_of(&EvtError::usage("bad")), ExitStatus::Usage);
-        let kafka = anyhow::Error::new(rdkafka::error::KafkaError::NoMessageReceived);
-        assert_eq!(exit_status_of(&kafka), ExitStatus::Broker);
+        let unknown = anyhow::Error::new(EvtError::UnknownTopic("topic 'x' not found".into()));
+        assert_eq!(exit_status_of(&unknown), ExitStatus::Usage);
         assert_eq!(exit_status_of(&anyhow::anyhow!("other")), ExitStatus::Usage);
     }
 }

@@ -12,12 +12,72 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// One record as read from a topic or an envelope file.
+/// Where evt got an event: the one way every report (violations, diff, summaries) names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A record read from a broker.
+    Record {
+        topic: Arc<str>,
+        partition: i32,
+        offset: i64,
+    },
+    /// Line `line` (from 1) of a file (`stdin` for standard input).
+    Line { file: Arc<str>, line: u64 },
+    /// Element `index` (from 0) of a JSON array file.
+    Item { file: Arc<str>, index: u64 },
+    /// Made by evt itself (the playground's demo data): the `seq`-th event of `by`.
+    Made { by: &'static str, seq: u64 },
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Record {
+                topic,
+                partition,
+                offset,
+            } => write!(f, "{topic}/{partition}@{offset}"),
+            Origin::Line { file, line } => write!(f, "{file}:{line}"),
+            Origin::Item { file, index } => write!(f, "{file}[{index}]"),
+            Origin::Made { by, seq } => write!(f, "{by}#{seq}"),
+        }
+    }
+}
+
+impl Origin {
+    /// The file an event was read from, if it was.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Origin::Record { .. } | Origin::Made { .. } => None,
+            Origin::Line { file, .. } | Origin::Item { file, .. } => Some(file),
+        }
+    }
+}
+
+/// Input that should have been an event and is not (a line that is not JSON, an envelope
+/// with a bad field): reported with its origin, and the stream goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub origin: Origin,
+    pub reason: String,
+}
+
+/// What sources yield: events, and input that could not be read as one, in arrival order.
+pub type Item = Result<Event, Unreadable>;
+
+/// Sources hand over items in batches: one channel operation per batch, not per event.
+pub type Batch = Vec<Item>;
+
+/// One event: where evt got it, and the record it holds.
+///
+/// `topic`, `partition` and `offset` are the record's coordinates: where a broker keeps it
+/// (for a record read from one), or what an envelope line states (absent for a plain value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    pub topic: Arc<str>,
-    pub partition: i32,
-    pub offset: i64,
+    pub origin: Origin,
+    pub topic: Option<Arc<str>>,
+    pub partition: Option<i32>,
+    pub offset: Option<i64>,
     /// Epoch milliseconds, `None` when the broker has no timestamp for the record.
     pub timestamp: Option<i64>,
     pub timestamp_type: TimestampType,
@@ -172,6 +232,13 @@ fn push_int(out: &mut Vec<u8>, n: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
+fn push_optional_int(out: &mut Vec<u8>, n: Option<i64>) {
+    match n {
+        Some(n) => push_int(out, n),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 /// Appends epoch milliseconds as `2026-11-24T17:02:03.123Z` (UTC), without chrono's
 /// general-purpose formatter: this runs once per printed event.
 pub fn push_timestamp(out: &mut Vec<u8>, ms: i64) -> bool {
@@ -217,14 +284,49 @@ pub fn push_timestamp(out: &mut Vec<u8>, ms: i64) -> bool {
 }
 
 impl Event {
+    /// An event with no key, no value and no headers, placed at `origin` (a record's
+    /// coordinates are its origin's).
+    pub fn new(origin: Origin) -> Event {
+        let (topic, partition, offset) = match &origin {
+            Origin::Record {
+                topic,
+                partition,
+                offset,
+            } => (Some(topic.clone()), Some(*partition), Some(*offset)),
+            _ => (None, None, None),
+        };
+        Event {
+            origin,
+            topic,
+            partition,
+            offset,
+            timestamp: None,
+            timestamp_type: TimestampType::Create,
+            key: None,
+            value: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// An event made by evt for `topic` (partition chosen by the key when written).
+    pub fn made(by: &'static str, seq: u64, topic: Arc<str>) -> Event {
+        Event {
+            topic: Some(topic),
+            ..Event::new(Origin::Made { by, seq })
+        }
+    }
+
     /// Appends this event's envelope line (without the newline) to `out`.
     pub fn write_envelope(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"topic\":");
-        push_json_str(out, &self.topic);
+        match &self.topic {
+            Some(topic) => push_json_str(out, topic),
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"partition\":");
-        push_int(out, i64::from(self.partition));
+        push_optional_int(out, self.partition.map(i64::from));
         out.extend_from_slice(b",\"offset\":");
-        push_int(out, self.offset);
+        push_optional_int(out, self.offset);
         out.extend_from_slice(b",\"timestamp\":");
         let mark = out.len();
         out.push(b'"');
@@ -325,11 +427,20 @@ impl Event {
         String::from_utf8(out).expect("the envelope writer emits UTF-8 only")
     }
 
-    /// Parses one envelope line back into the record it describes.
-    pub fn from_envelope(line: &str) -> Result<Event, EnvelopeError> {
+    /// Parses one envelope line, read at `origin`, back into the record it describes.
+    pub fn from_envelope(line: &str, origin: Origin) -> Result<Event, EnvelopeError> {
         let raw: RawEnvelope = serde_json::from_str(line)
             .map_err(|e| EnvelopeError(format!("not an envelope: {e}")))?;
-        raw.into_event()
+        raw.into_event(origin)
+    }
+
+    /// Builds an event from an already parsed envelope object.
+    pub fn from_envelope_value(
+        value: &serde_json::Value,
+        origin: Origin,
+    ) -> Result<Event, EnvelopeError> {
+        let text = value.to_string();
+        Event::from_envelope(&text, origin)
     }
 }
 
@@ -388,7 +499,7 @@ fn json_string(raw: &RawValue, what: &str) -> Result<String, EnvelopeError> {
 }
 
 impl RawEnvelope<'_> {
-    fn into_event(self) -> Result<Event, EnvelopeError> {
+    fn into_event(self, origin: Origin) -> Result<Event, EnvelopeError> {
         let timestamp = match &self.timestamp {
             None => None,
             Some(t) => Some(
@@ -426,9 +537,10 @@ impl RawEnvelope<'_> {
             })
             .collect::<Result<_, EnvelopeError>>()?;
         Ok(Event {
-            topic: Arc::from(self.topic.unwrap_or_default()),
-            partition: self.partition.unwrap_or(-1),
-            offset: self.offset.unwrap_or(-1),
+            origin,
+            topic: self.topic.map(Arc::from),
+            partition: self.partition,
+            offset: self.offset,
             timestamp,
             timestamp_type,
             key,
@@ -476,20 +588,21 @@ mod tests {
 
     fn event(key: Option<&[u8]>, value: Option<&[u8]>) -> Event {
         Event {
-            topic: Arc::from("orders"),
-            partition: 2,
-            offset: 1532,
             timestamp: Some(1_795_971_723_123),
-            timestamp_type: TimestampType::Create,
             key: key.map(<[u8]>::to_vec),
             value: value.map(<[u8]>::to_vec),
-            headers: vec![],
+            ..Event::new(Origin::Record {
+                topic: Arc::from("orders"),
+                partition: 2,
+                offset: 1532,
+            })
         }
     }
 
     fn round_trip(e: &Event) -> String {
         let line = e.to_envelope();
-        let back = Event::from_envelope(&line).unwrap_or_else(|err| panic!("{err}: {line}"));
+        let back = Event::from_envelope(&line, e.origin.clone())
+            .unwrap_or_else(|err| panic!("{err}: {line}"));
         assert_eq!(&back, e, "round trip changed the record: {line}");
         let v: serde_json::Value = serde_json::from_str(&line).expect("envelope is JSON");
         assert!(v.is_object());
@@ -663,8 +776,23 @@ mod tests {
     #[test]
     fn special_topic_names_are_escaped() {
         let mut e = event(None, None);
-        e.topic = Arc::from("we\"ird\\topic");
+        e.topic = Some(Arc::from("we\"ird\\topic"));
         round_trip(&e);
+    }
+
+    #[test]
+    fn a_plain_value_has_no_coordinates() {
+        let mut e = Event::new(Origin::Line {
+            file: Arc::from("values.jsonl"),
+            line: 3,
+        });
+        e.value = Some(b"{}".to_vec());
+        let line = round_trip(&e);
+        assert!(
+            line.starts_with(r#"{"topic":null,"partition":null,"offset":null,"#),
+            "{line}"
+        );
+        assert_eq!(e.origin.to_string(), "values.jsonl:3");
     }
 
     #[test]
@@ -679,7 +807,11 @@ mod tests {
             r#"{"timestamp":"yesterday"}"#,
             r#"{"headers":[["a",1]]}"#,
         ] {
-            assert!(Event::from_envelope(line).is_err(), "{line}");
+            let origin = Origin::Line {
+                file: Arc::from("x"),
+                line: 1,
+            };
+            assert!(Event::from_envelope(line, origin).is_err(), "{line}");
         }
     }
 }

@@ -132,9 +132,9 @@ impl Filter {
             .map_err(|e| crate::error::EvtError::usage(e.to_string()))
     }
 
-    /// Passes the event on (possibly reshaped, possibly several times for `--jq '.[]'`)
-    /// when it meets every criterion.
-    pub fn apply(&mut self, event: Event, emit: &mut impl FnMut(Event)) {
+    /// Passes the event on when it meets every criterion; with `--jq`, passes on each result
+    /// of the transform instead (none, one, or several for `.[]`) until `emit` says enough.
+    pub fn apply(&mut self, event: Event, emit: &mut impl FnMut(Passed<'_>) -> bool) {
         self.stats.scanned += 1;
         if !self.cheap_tests(&event) || !self.may_match_where(&event) {
             return;
@@ -157,7 +157,10 @@ impl Filter {
             }
         }
         if !self.where_envelope.is_empty() {
-            let envelope = jq::parse(event.to_envelope().as_bytes()).expect("the envelope is JSON");
+            let Some(envelope) = jq::parse(event.to_envelope().as_bytes()) else {
+                self.stats.not_json += 1;
+                return;
+            };
             if !self.all_truthy(Target::Envelope, &envelope) {
                 return;
             }
@@ -167,15 +170,18 @@ impl Filter {
             (Some(program), Some(v)) => {
                 for out in program.run(v) {
                     match out {
-                        Ok(out) => emit(Event {
-                            value: Some(jq::to_json(&out)),
-                            ..event.clone()
-                        }),
+                        Ok(out) => {
+                            if !emit(Passed::Json(&event, jq::to_json(&out))) {
+                                return;
+                            }
+                        }
                         Err(_) => self.stats.jq_errors += 1,
                     }
                 }
             }
-            _ => emit(event),
+            _ => {
+                emit(Passed::Event(event));
+            }
         }
     }
 
@@ -253,6 +259,13 @@ enum Target {
     Envelope,
 }
 
+/// What passes the filters: the event itself, or one `--jq` result (plain JSON) with the
+/// event it came from.
+pub enum Passed<'e> {
+    Event(Event),
+    Json(&'e Event, Vec<u8>),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,9 +273,6 @@ mod tests {
 
     fn event(key: &str, value: &[u8], headers: &[(&str, &str)]) -> Event {
         Event {
-            topic: Arc::from("orders"),
-            partition: 3,
-            offset: 9,
             timestamp: Some(0),
             timestamp_type: TimestampType::Create,
             key: Some(key.as_bytes().to_vec()),
@@ -274,6 +284,11 @@ mod tests {
                     value: Some(v.as_bytes().to_vec()),
                 })
                 .collect(),
+            ..Event::new(crate::event::Origin::Record {
+                topic: Arc::from("orders"),
+                partition: 3,
+                offset: 9,
+            })
         }
     }
 
@@ -281,7 +296,17 @@ mod tests {
         let mut filter = Filter::new(Arc::new(criteria)).unwrap();
         let mut out = Vec::new();
         for e in events {
-            filter.apply(e, &mut |e| out.push(e));
+            filter.apply(e, &mut |passed| {
+                out.push(match passed {
+                    Passed::Event(e) => e,
+                    // A test's view of a jq result: the event with the result as its value.
+                    Passed::Json(e, json) => Event {
+                        value: Some(json),
+                        ..e.clone()
+                    },
+                });
+                true
+            });
         }
         (out, filter.stats)
     }
@@ -451,7 +476,7 @@ mod tests {
         };
         let (out, _) = run(c, vec![event("k", b"[1,2,3]", &[])]);
         assert_eq!(out.len(), 3);
-        assert_eq!(out[2].offset, 9, "metadata is kept");
+        assert_eq!(out[2].offset, Some(9), "the origin is kept");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! evt: a debugger for event-driven systems on Kafka-protocol brokers.
 //!
-//! Data flows one way: arguments → [`config::Config`] → source → printer.
-//! [`run`] is the whole program, callable in-process by tests.
+//! Data flows one way: arguments ([`cli`]) → [`config::Config`] → [`source`] → [`filter`] →
+//! [`sink`], through the one loop in [`pipeline`]. [`broker`] is the only place a client
+//! library is named. [`run`] is the whole program, callable in-process by tests.
 
 pub mod broker;
 pub mod cli;
@@ -9,42 +10,27 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod feed;
 pub mod filter;
 pub mod jq;
-mod logging;
-pub mod output;
+pub mod pipeline;
 pub mod playground;
 pub mod position;
 pub mod replay;
+pub mod report;
+pub mod sink;
 pub mod source;
+pub mod stop;
 pub mod validate;
 
-use std::sync::atomic::Ordering;
-
-use crate::broker::reader::Stop;
 use crate::config::{Config, Job};
 use crate::error::ExitStatus;
+use crate::stop::Stop;
 
 /// Runs one evt command to completion and says how it ended.
 pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
-    let mut config = Config::from_cli(cli)?;
-    logging::init(config.connection.verbose);
-    // Kept alive until the command ends: the broker lives inside this process.
-    let _playground = if config.in_process_playground {
-        let playground = playground::Playground::start(&playground::Options::default())?;
-        config.connection.brokers = playground.bootstrap().to_string();
-        if config.connection.verbose > 0 {
-            eprintln!(
-                "evt: playground running in-process at {}",
-                config.connection.brokers
-            );
-        }
-        Some(playground)
-    } else {
-        None
-    };
     let stop = Stop::default();
-    let on_ctrl_c = stop.interrupted.clone();
+    let on_signal = stop.clone();
     tokio::spawn(async move {
         // Ctrl-C, or a polite kill (SIGTERM): both stop at a clean point.
         let mut term =
@@ -59,19 +45,37 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminated => {}
         }
-        on_ctrl_c.store(true, Ordering::Relaxed);
+        on_signal.interrupt();
     });
-    tokio::task::spawn_blocking(move || match config.job {
-        Job::Read(job) => commands::read::run(&config.connection, job, &stop),
-        Job::Tail(job) => commands::tail::run(&config.connection, job, &stop),
-        Job::Playground(options) => {
-            commands::playground::run(&options, config.playground_registration, &stop)
+    tokio::task::spawn_blocking(move || run_blocking(cli, &stop)).await?
+}
+
+fn run_blocking(cli: cli::Cli, stop: &Stop) -> anyhow::Result<ExitStatus> {
+    let mut config = Config::from_cli(cli)?;
+    // Kept alive until the command ends: the broker lives inside this process.
+    let _playground = if config.in_process_playground {
+        let playground = playground::Playground::start(&playground::Options::default())?;
+        config.connection.brokers = playground.bootstrap().to_string();
+        if config.connection.verbose > 0 {
+            eprintln!(
+                "evt: playground running in-process at {}",
+                config.connection.brokers
+            );
         }
-        Job::Replay(job) => commands::replay::run(&config.connection, &job, &stop),
-        Job::Validate(job) => commands::validate::run(&config.connection, &job, &stop),
-        Job::Produce(job) => commands::produce::run(&config.connection, &job, &stop),
+        Some(playground)
+    } else {
+        None
+    };
+    let connection = &config.connection;
+    match config.job {
+        Job::Read(job) | Job::Tail(job) => commands::read::run(connection, job, stop),
+        Job::Playground(options) => {
+            commands::playground::run(&options, config.playground_registration, stop)
+        }
+        Job::Replay(job) => commands::replay::run(connection, *job, stop),
+        Job::Validate(job) => commands::validate::run(connection, job, stop),
+        Job::Produce(job) => commands::produce::run(connection, &job, stop),
         Job::Completions(shell) => commands::generate::completions(shell),
         Job::Man(dir) => commands::generate::man(dir.as_deref()),
-    })
-    .await?
+    }
 }

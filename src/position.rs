@@ -25,6 +25,69 @@ pub enum Position {
     Time(i64),
 }
 
+/// Which partitions, between which positions: the window every reading command takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// Empty means every partition.
+    pub partitions: Vec<i32>,
+    pub from: Position,
+    /// `None` is the end snapshotted at start (bounded reads) or never (tail).
+    pub until: Option<Position>,
+}
+
+impl Window {
+    /// The whole log, every partition.
+    pub fn everything() -> Window {
+        Window {
+            partitions: Vec::new(),
+            from: Position::Beginning,
+            until: None,
+        }
+    }
+
+    /// The time bounds `[from, until)` in epoch ms that time positions put on events.
+    pub fn time_bounds(&self) -> TimeBounds {
+        let ms = |p: Option<Position>| match p {
+            Some(Position::Time(ms)) => Some(ms),
+            _ => None,
+        };
+        TimeBounds {
+            from: ms(Some(self.from)),
+            until: ms(self.until),
+        }
+    }
+
+    /// True when a position counts records (offsets), which only topics have.
+    pub fn counts_records(&self) -> bool {
+        let by_offset = |p: Position| {
+            matches!(
+                p,
+                Position::Offset(_) | Position::FromEnd(_) | Position::FromBeginning(_)
+            )
+        };
+        by_offset(self.from) || self.until.is_some_and(by_offset)
+    }
+}
+
+/// A time window on event timestamps: `from` inclusive, `until` exclusive (epoch ms).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeBounds {
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl TimeBounds {
+    pub fn is_open(&self) -> bool {
+        self.from.is_none() && self.until.is_none()
+    }
+
+    /// Whether an event with this timestamp lies inside; events without one always do.
+    pub fn contains(&self, timestamp: Option<i64>) -> bool {
+        let Some(ts) = timestamp else { return true };
+        self.from.is_none_or(|f| ts >= f) && self.until.is_none_or(|u| ts < u)
+    }
+}
+
 /// Why a position did not parse. The message always suggests a form that works.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PositionError {

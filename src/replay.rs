@@ -1,12 +1,17 @@
 //! The bookkeeping of a replay, pure and unit-tested: which source offsets are confirmed on
-//! the target (the ledger), when the next event may go (the pacer), and the checkpoint that
-//! `--resume` continues from.
+//! the target (the ledger), when the next event may go (the pacer), the checkpoint that
+//! `--resume` continues from, the provenance header, and the dry-run report.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::broker::Plan;
+use crate::event::format_timestamp;
+use crate::report::Report;
 
 use crate::error::EvtError;
 
@@ -227,6 +232,139 @@ pub fn parse_pace(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Continues where the checkpoint says, for the partitions it names.
+pub fn apply_checkpoint(
+    plan: &mut Plan,
+    cp: &Checkpoint,
+    source: &str,
+    target: &str,
+) -> anyhow::Result<()> {
+    if cp.source != source || cp.target != target {
+        return Err(EvtError::usage(format!(
+            "the checkpoint is for {} → {}, not {source} → {target}",
+            cp.source, cp.target
+        )));
+    }
+    plan.partitions
+        .retain(|p| cp.partitions.iter().any(|c| c.partition == p.partition));
+    for p in &mut plan.partitions {
+        let c = cp
+            .partitions
+            .iter()
+            .find(|c| c.partition == p.partition)
+            .expect("retained above");
+        p.start = c.next_offset.max(p.low);
+        p.end = Some(c.end_offset.max(p.start));
+    }
+    Ok(())
+}
+
+/// `orders/2/1532` → ("orders", 2, 1532).
+pub fn parse_provenance(value: &[u8]) -> Option<(String, i32, i64)> {
+    let text = std::str::from_utf8(value).ok()?;
+    let mut parts = text.rsplitn(3, '/');
+    let offset = parts.next()?.parse().ok()?;
+    let partition = parts.next()?.parse().ok()?;
+    Some((parts.next()?.to_string(), partition, offset))
+}
+
+/// `--dry-run`: per partition the offsets, count, first and last time, and where it goes.
+pub struct DryRun {
+    pub rows: Vec<DryRunRow>,
+    pub source_topic: String,
+    pub target_topic: String,
+    /// The target's partitions now, or `None` when it will be created.
+    pub target_partitions: Option<i32>,
+    pub target_events: i64,
+    pub create_partitions: i32,
+    pub total: i64,
+    pub provenance: bool,
+}
+
+pub struct DryRunRow {
+    pub partition: i32,
+    pub start: i64,
+    pub end: Option<i64>,
+    pub count: Option<i64>,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub goes_to: Option<i32>,
+}
+
+impl Report for DryRun {
+    fn table(&self) -> String {
+        let time = |ms: Option<i64>| ms.and_then(format_timestamp).unwrap_or_else(|| "-".into());
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.partition.to_string(),
+                    r.start.to_string(),
+                    r.end.map_or("-".into(), |e| e.to_string()),
+                    r.count.map_or("-".into(), |c| c.to_string()),
+                    time(r.first),
+                    time(r.last),
+                    r.goes_to.map_or("by key".into(), |p| p.to_string()),
+                ]
+            })
+            .collect();
+        let table = crate::report::table(
+            &[
+                "partition",
+                "start",
+                "end",
+                "count",
+                "first time",
+                "last time",
+                "target partition",
+            ],
+            rows,
+            &[0, 1, 2, 3],
+        );
+        let target_note = match self.target_partitions {
+            Some(n) => format!(
+                "'{}' ({n} partitions, {} events now)",
+                self.target_topic, self.target_events
+            ),
+            None => format!(
+                "'{}' (will be created with {} partitions)",
+                self.target_topic, self.create_partitions
+            ),
+        };
+        format!(
+            "{table}\nplan: {} events from '{}' into {target_note}{}; nothing was written (--dry-run)\n",
+            self.total,
+            self.source_topic,
+            if self.provenance {
+                ", with evt-source headers"
+            } else {
+                ""
+            }
+        )
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "source": self.source_topic,
+            "target": self.target_topic,
+            "target_partitions": self.target_partitions,
+            "target_events": self.target_events,
+            "total": self.total,
+            "provenance": self.provenance,
+            "partitions": self.rows.iter().map(|r| json!({
+                "partition": r.partition,
+                "start": r.start,
+                "end": r.end,
+                "count": r.count,
+                "first_time": r.first.and_then(format_timestamp),
+                "last_time": r.last.and_then(format_timestamp),
+                "target_partition": r.goes_to,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +464,15 @@ mod tests {
         assert_eq!(parse_pace("0.5x"), Ok(0.5));
         assert!(parse_pace("0x").is_err());
         assert!(parse_pace("fast").is_err());
+    }
+
+    #[test]
+    fn provenance_parses_topics_with_slashes() {
+        assert_eq!(
+            parse_provenance(b"orders/2/1532"),
+            Some(("orders".into(), 2, 1532))
+        );
+        assert_eq!(parse_provenance(b"a/b/3/4"), Some(("a/b".into(), 3, 4)));
+        assert_eq!(parse_provenance(b"garbage"), None);
     }
 }

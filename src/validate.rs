@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::error::EvtError;
 
 /// What to do with an event for which no schema file exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingSchema {
     /// Report it as invalid.
     Error,
@@ -262,7 +262,9 @@ impl jsonschema::Retrieve for LocalFiles {
 
 /// Reads and compiles one schema file; every problem names the file.
 fn compile(path: &Path) -> anyhow::Result<Compiled> {
-    let bad = |what: String| EvtError::usage(format!("schema {}: {what}", path.display()));
+    let bad = |what: String| -> anyhow::Error {
+        EvtError::BadSchema(format!("schema {}: {what}", path.display())).into()
+    };
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
     let schema: Value =
         serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;

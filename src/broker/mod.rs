@@ -1,93 +1,284 @@
-//! All rdkafka code: building clients, cluster metadata, resolving windows to offsets, reading.
+//! The broker boundary: the only place a client library is named.
+//!
+//! Everything above talks to a cluster through [`Broker`] (list topics, resolve a window to
+//! per-partition ranges, open a reader, open a writer, create a topic, look at single records)
+//! and never holds a client. Each broker family lives in its own module behind that trait:
+//! [`kafka`] (rdkafka) today, RabbitMQ Streams next. Nothing here imports commands, sinks,
+//! the CLI or config: the types this module needs ([`Connection`], [`Plan`]) are its own.
 
-pub mod admin;
-pub mod metadata;
-pub mod mock;
+pub mod kafka;
 pub mod partitioner;
 pub mod plan;
-pub mod probe;
-pub mod produce;
-pub mod reader;
 
-use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::consumer::BaseConsumer;
-use rdkafka::error::KafkaError;
-use rdkafka::ClientConfig;
+use std::collections::HashMap;
+use std::time::Duration;
 
-use crate::config::Connection;
-use crate::error::EvtError;
+pub use kafka::{mock, produce};
+pub use plan::{PartitionPlan, Plan};
 
-/// Builds a librdkafka configuration: evt's defaults for this kind of client, then the
-/// user's properties, which always win.
-pub(crate) fn client_config(connection: &Connection, defaults: &[(&str, &str)]) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config
-        .set("bootstrap.servers", &connection.brokers)
-        .set("client.id", "evt")
-        .set("socket.connection.setup.timeout.ms", timeout_ms(connection))
-        .set("log.connection.close", "false");
-    if connection.verbose >= 2 {
-        config.set("debug", "broker,topic,consumer");
+use crate::event::Event;
+pub use crate::feed::Feed as Reader;
+use crate::position::Window;
+use crate::stop::Stop;
+
+/// How to reach a cluster.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub brokers: String,
+    /// Client properties in the order they apply (later wins).
+    pub properties: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub profile: Option<String>,
+    pub readonly: bool,
+    /// 0 quiet, 1 notes on stderr, 2 client debug logs too.
+    pub verbose: u8,
+}
+
+impl Connection {
+    /// The properties with secrets masked, for `-v` output and error messages.
+    pub fn redacted_properties(&self) -> Vec<(String, String)> {
+        self.properties
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret(k) {
+                    "[redacted]".to_string()
+                } else {
+                    v.clone()
+                };
+                (k.clone(), shown)
+            })
+            .collect()
     }
-    for (key, value) in defaults {
-        config.set(*key, *value);
+
+    /// The same cluster without `-v` notes (for evt's own internal reads).
+    pub fn quiet(&self) -> Connection {
+        Connection {
+            verbose: 0,
+            ..self.clone()
+        }
     }
-    for (key, value) in &connection.properties {
-        config.set(key, value);
-    }
-    config.set_log_level(if connection.verbose >= 2 {
-        RDKafkaLogLevel::Debug
-    } else {
-        RDKafkaLogLevel::Emerg
-    });
-    config
 }
 
-fn timeout_ms(connection: &Connection) -> String {
-    connection.timeout.as_millis().max(1000).to_string()
+/// Properties whose values must never be printed.
+pub fn is_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "oauthbearer.config",
+        "ssl.key.pem",
+        "jaas",
+    ]
+    .iter()
+    .any(|s| key.contains(s))
 }
 
-/// How evt reads: assigned partitions, no group membership, nothing committed.
-const CONSUMER: [(&str, &str); 9] = [
-    ("enable.auto.commit", "false"),
-    ("enable.auto.offset.store", "false"),
-    ("enable.partition.eof", "true"),
-    ("auto.offset.reset", "earliest"),
-    ("fetch.wait.max.ms", "100"),
-    // A small prefetch per partition keeps memory bounded (the time merge holds one queue per
-    // partition); refilling it at once, not after librdkafka's default 1 s back-off, keeps
-    // the reader fed.
-    ("queued.min.messages", "5000"),
-    // At most 4 MB prefetched per partition, whatever the message size.
-    ("queued.max.messages.kbytes", "4096"),
-    ("fetch.queue.backoff.ms", "1"),
-    // Never used to commit; librdkafka only wants a group id to exist.
-    ("group.id", "evt-reader"),
-];
-
-/// A consumer that reads assigned partitions without a group, committing nothing.
-pub fn consumer(connection: &Connection) -> anyhow::Result<BaseConsumer> {
-    consumer_with(connection, &[])
+/// A topic and its partition ids, sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: Vec<i32>,
+    /// Why the broker cannot serve this topic, when it says so.
+    pub problem: Option<String>,
 }
 
-/// A consumer with extra defaults (`tuning`) on top of [`CONSUMER`].
-fn consumer_with(connection: &Connection, tuning: &[(&str, &str)]) -> anyhow::Result<BaseConsumer> {
-    let defaults: Vec<(&str, &str)> = CONSUMER.iter().chain(tuning).copied().collect();
-    client_config(connection, &defaults)
-        .create()
-        .map_err(|e| client_error(e, connection))
+/// Which events of a plan to read, and how.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// One timeline across partitions (a merge by timestamp), else partition by partition.
+    pub merge_by_time: bool,
+    pub stop: Stop,
+    /// Tail: follow partitions that appear while following.
+    pub discover_partitions: bool,
+    /// Tail: stop when the wall clock passes this time (epoch ms); skip later events.
+    pub deadline_ms: Option<i64>,
+    /// Fail when a bounded read makes no progress for this long.
+    pub stall_timeout: Duration,
 }
 
-/// Turns a client creation error (almost always a bad property) into a usage error.
-fn client_error(error: KafkaError, connection: &Connection) -> anyhow::Error {
-    let properties: Vec<String> = connection
-        .redacted_properties()
+/// Why reading ended without an error: `Completed` when every partition reached the end of
+/// its window.
+pub use crate::feed::FeedEnd as ReadEnd;
+
+/// A write in flight: which source lane it came from and its place there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    pub lane: usize,
+    pub offset: i64,
+}
+
+/// The broker's answer for one written record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub tag: Tag,
+    pub outcome: Result<(), String>,
+}
+
+/// Writes events into topics, every record confirmed (or failed) on its own.
+pub trait Writer: Send {
+    /// Queues one event for `topic` (its partition when `partition` is set, else by key),
+    /// with an extra header when given.
+    fn send(
+        &self,
+        topic: &str,
+        partition: Option<i32>,
+        event: &Event,
+        extra: Option<(&str, &[u8])>,
+        tag: Tag,
+    ) -> anyhow::Result<()>;
+    /// Serves delivery reports (waiting up to `wait`) and returns those that arrived.
+    fn poll(&self, wait: Duration) -> Vec<Delivery>;
+    /// Waits for every queued record's report and returns the reports that arrived.
+    fn flush(&self) -> Vec<Delivery>;
+    /// Records sent but not yet confirmed or failed.
+    fn in_flight(&self) -> usize;
+}
+
+/// One cluster, whatever the family.
+pub trait Broker: Send + Sync {
+    /// Every topic with its partitions.
+    fn topics(&self) -> anyhow::Result<Vec<TopicInfo>>;
+    /// Resolves `window` on the named topics' chosen partitions (`None`: all, or as the window
+    /// says); `bounded` snapshots the end for windows without `until`.
+    fn plan(
+        &self,
+        topics: &[(TopicInfo, Vec<i32>)],
+        window: &Window,
+        bounded: bool,
+    ) -> anyhow::Result<Plan>;
+    /// Starts reading `plan` in the background.
+    fn read(&self, plan: Plan, options: ReadOptions) -> anyhow::Result<Reader>;
+    /// A writer into this cluster.
+    fn writer(&self) -> anyhow::Result<Box<dyn Writer>>;
+    /// Creates `name` with `partitions` partitions.
+    fn create_topic(&self, name: &str, partitions: i32) -> anyhow::Result<()>;
+    /// The first record at or after each requested offset of `topic`: its offset and
+    /// timestamp (`None`: no record there).
+    fn records_at(
+        &self,
+        topic: &str,
+        wanted: &HashMap<i32, i64>,
+    ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>>;
+    /// The value of header `name` on the record at each requested offset.
+    fn headers_at(
+        &self,
+        topic: &str,
+        wanted: &HashMap<i32, i64>,
+        name: &str,
+    ) -> anyhow::Result<HashMap<i32, Option<Vec<u8>>>>;
+}
+
+/// Connects to the cluster `connection` names (no request is made yet).
+pub fn connect(connection: &Connection) -> anyhow::Result<Box<dyn Broker>> {
+    Ok(Box::new(kafka::Kafka::new(connection)?))
+}
+
+/// Looks up topics by name, failing on the first unknown one with the closest names.
+pub fn find_topics(all: &[TopicInfo], names: &[String]) -> anyhow::Result<Vec<TopicInfo>> {
+    names
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|name| match all.iter().find(|t| &t.name == name) {
+            Some(TopicInfo {
+                problem: Some(err), ..
+            }) => Err(crate::error::EvtError::broker(format!(
+                "topic '{name}' is not readable: {err}; check permissions (ACLs) and the topic state"
+            ))),
+            Some(t) => Ok(t.clone()),
+            None => {
+                let known: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
+                Err(crate::error::EvtError::UnknownTopic(unknown_topic_message(name, &known)).into())
+            }
+        })
+        .collect()
+}
+
+/// `topic 'ordrs' not found; did you mean 'orders'?`
+pub fn unknown_topic_message(name: &str, known: &[&str]) -> String {
+    let mut scored: Vec<(f64, &str)> = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(name, k), *k))
+        .filter(|(score, _)| *score >= 0.8)
         .collect();
-    let mut message = format!("cannot create a Kafka client: {error}");
-    if !properties.is_empty() {
-        message.push_str(&format!(" (properties: {})", properties.join(", ")));
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let close: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|(_, k)| format!("'{k}'"))
+        .collect();
+    match close.as_slice() {
+        [] if known.is_empty() => {
+            format!("topic '{name}' not found; the cluster has no topics yet")
+        }
+        [] => {
+            let mut some: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|k| !k.starts_with("__"))
+                .collect();
+            some.sort_unstable();
+            let more = if some.len() > 8 { ", …" } else { "" };
+            some.truncate(8);
+            format!(
+                "topic '{name}' not found; topics on this cluster: {}{more}",
+                some.join(", ")
+            )
+        }
+        [one] => format!("topic '{name}' not found; did you mean {one}?"),
+        many => format!(
+            "topic '{name}' not found; did you mean one of {}?",
+            many.join(", ")
+        ),
     }
-    EvtError::usage(message)
+}
+
+/// Checks that the requested partitions exist in a topic; empty means all of them.
+pub fn select_partitions(topic: &TopicInfo, requested: &[i32]) -> anyhow::Result<Vec<i32>> {
+    if requested.is_empty() {
+        return Ok(topic.partitions.clone());
+    }
+    let mut selected = Vec::with_capacity(requested.len());
+    for p in requested {
+        if !topic.partitions.contains(p) {
+            return Err(crate::error::EvtError::usage(format!(
+                "topic '{}' has no partition {p}; it has partitions 0..{}",
+                topic.name,
+                topic.partitions.len().saturating_sub(1)
+            )));
+        }
+        if !selected.contains(p) {
+            selected.push(*p);
+        }
+    }
+    selected.sort_unstable();
+    Ok(selected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let known = ["orders", "payments", "shipments", "__consumer_offsets"];
+        assert_eq!(
+            unknown_topic_message("ordrs", &known),
+            "topic 'ordrs' not found; did you mean 'orders'?"
+        );
+        let none = unknown_topic_message("zzz", &known);
+        assert!(none.starts_with("topic 'zzz' not found;") && !none.contains("did you mean"));
+    }
+
+    #[test]
+    fn partition_selection() {
+        let t = TopicInfo {
+            problem: None,
+            name: "t".into(),
+            partitions: vec![0, 1, 2],
+        };
+        assert_eq!(select_partitions(&t, &[]).unwrap(), vec![0, 1, 2]);
+        assert_eq!(select_partitions(&t, &[2, 0, 2]).unwrap(), vec![0, 2]);
+        let err = select_partitions(&t, &[5]).unwrap_err().to_string();
+        assert!(err.contains("no partition 5"), "{err}");
+    }
 }

@@ -4,9 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::broker::reader::Stop;
 use crate::error::ExitStatus;
 use crate::playground::{self, Options, Playground};
+use crate::stop::Stop;
 
 pub fn run(
     options: &Options,

@@ -113,14 +113,12 @@ impl Demo {
         headers: Vec<Header>,
     ) -> Event {
         Event {
-            topic: self.topics[topic].clone(),
-            partition: -1,
-            offset: -1,
             timestamp: Some(ts),
             timestamp_type: TimestampType::Create,
             key: Some(key.as_bytes().to_vec()),
             value: Some(value.into_bytes()),
             headers,
+            ..Event::made("playground", 0, self.topics[topic].clone())
         }
     }
 
@@ -352,7 +350,7 @@ mod tests {
         let mut invalid = Vec::new();
         for e in history(3, 1_800_000_000_000, 24) {
             let v = value(&e);
-            if !validators[&*e.topic].is_valid(&v) {
+            if !validators[e.topic.as_deref().unwrap_or_default()].is_valid(&v) {
                 invalid.push(v);
             }
         }
@@ -396,7 +394,7 @@ mod tests {
         );
         let ticks: Vec<i64> = events
             .iter()
-            .filter(|e| &*e.topic == "trades")
+            .filter(|e| e.topic.as_deref() == Some("trades"))
             .map(|e| e.timestamp.unwrap())
             .collect();
         let jumps_back = ticks.windows(2).filter(|w| w[1] < w[0]).count();

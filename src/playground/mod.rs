@@ -114,9 +114,6 @@ fn seed_bench(writer: &Writer, count: u64, now: i64) -> anyhow::Result<u64> {
         let status = statuses[usize::try_from(i % 3).unwrap_or(0)];
         let failed = if i % 100 == 7 { "FAILED" } else { status };
         let event = Event {
-            topic: topic.clone(),
-            partition: -1,
-            offset: -1,
             timestamp: Some(now - 86_400_000 + i * 86_400_000 / count_i.max(1)),
             timestamp_type: crate::event::TimestampType::Create,
             key: Some(format!("order-{}", i % 10_000).into_bytes()),
@@ -129,6 +126,7 @@ fn seed_bench(writer: &Writer, count: u64, now: i64) -> anyhow::Result<u64> {
                 .into_bytes(),
             ),
             headers: vec![],
+            ..Event::made("bench", i as u64, topic.clone())
         };
         writer.send(&event)?;
     }

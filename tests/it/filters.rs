@@ -37,14 +37,12 @@ fn orders(prefix: &str) -> String {
         };
         writer
             .send(&Event {
-                topic: std::sync::Arc::from(topic.as_str()),
-                partition: -1,
-                offset: -1,
                 timestamp: Some(1_790_000_000_000 + n * 1000),
                 timestamp_type: TimestampType::Create,
                 key: Some(format!("order-{}", n % 12).into_bytes()),
                 value: Some(value),
                 headers,
+                ..Event::made("test", n as u64, std::sync::Arc::from(topic.as_str()))
             })
             .unwrap();
     }
@@ -56,13 +54,6 @@ fn field(run: &Run, name: &str) -> Vec<serde_json::Value> {
     run.envelopes()
         .iter()
         .map(|e| e["value"][name].clone())
-        .collect()
-}
-
-fn keys(run: &Run) -> Vec<String> {
-    run.envelopes()
-        .iter()
-        .map(|e| e["key"].as_str().unwrap().to_string())
         .collect()
 }
 
@@ -128,7 +119,7 @@ fn key_filters_and_partition_pruning() {
         "partition",
     ]);
     all.ok();
-    assert_eq!(keys(&pruned), vec!["order-5"; 5]);
+    assert_eq!(pruned.keys(), vec!["order-5"; 5]);
     assert_eq!(pruned.positions(), all.positions(), "pruning loses nothing");
     let expected = partition_for(b"order-5", 4);
     assert!(
@@ -153,7 +144,7 @@ fn key_filters_and_partition_pruning() {
     let several = evt(&["read", &topic, "--key", "order-5", "--key", "order-7"]);
     assert_eq!(several.envelopes().len(), 10);
     let regex = evt(&["read", &topic, "--key-regex", "^order-1[01]$"]);
-    let mut found = keys(&regex);
+    let mut found = regex.keys();
     found.sort();
     found.dedup();
     assert_eq!(found, ["order-10", "order-11"]);

@@ -109,6 +109,15 @@ fn start_tansu() -> Broker {
     Broker { addr, dir }
 }
 
+/// Parses one envelope line evt printed (its origin: line 1 of stdout).
+pub fn parse_envelope(line: &str) -> Result<evt::event::Event, evt::event::EnvelopeError> {
+    let origin = evt::event::Origin::Line {
+        file: std::sync::Arc::from("stdout"),
+        line: 1,
+    };
+    evt::event::Event::from_envelope(line, origin)
+}
+
 /// A topic name no other test uses.
 pub fn unique_topic(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -249,6 +258,14 @@ impl Run {
             .map(|l| {
                 serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{}", self.describe()))
             })
+            .collect()
+    }
+
+    /// The key of every envelope, in printed order.
+    pub fn keys(&self) -> Vec<String> {
+        self.envelopes()
+            .iter()
+            .map(|e| e["key"].as_str().unwrap().to_string())
             .collect()
     }
 

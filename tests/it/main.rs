@@ -1,10 +1,12 @@
 //! Integration tests: the evt binary against a real tansu broker started by the harness.
 
+mod architecture;
 mod errors;
 mod filters;
 mod generated;
 mod harness;
 mod output;
+mod pipeline;
 mod playground;
 mod read;
 mod replay;

@@ -4,8 +4,6 @@ use std::io::Read;
 use std::process::Stdio;
 use std::time::Duration;
 
-use evt::event::Event;
-
 use crate::harness::*;
 
 fn record(
@@ -64,7 +62,7 @@ fn binary_tombstones_and_headers_round_trip_through_json() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), records.len());
     for (line, sent) in lines.iter().zip(&records) {
-        let event = Event::from_envelope(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let event = parse_envelope(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert_eq!(event.key, sent.key, "{line}");
         assert_eq!(event.value, sent.value, "{line}");
         assert_eq!(event.timestamp, Some(sent.timestamp), "{line}");

@@ -14,14 +14,13 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn event(topic: &str, partition: i32, ts: i64, n: usize) -> Event {
     Event {
-        topic: std::sync::Arc::from(topic),
-        partition,
-        offset: -1,
+        partition: Some(partition),
         timestamp: Some(ts),
         timestamp_type: TimestampType::Create,
         key: Some(format!("k{n}").into_bytes()),
         value: Some(format!("{{\"n\":{n}}}").into_bytes()),
         headers: vec![],
+        ..Event::made("test", n as u64, std::sync::Arc::from(topic))
     }
 }
 

@@ -93,7 +93,7 @@ fn tail_says_when_the_broker_goes_away_and_comes_back() {
     mock.set_broker_up(1, true).unwrap();
     let writer = evt::broker::produce::Writer::new(mock.bootstrap(), &[]).unwrap();
     let event =
-        evt::event::Event::from_envelope(r#"{"topic":"live","key":"k","value":{"back":true}}"#)
+        crate::harness::parse_envelope(r#"{"topic":"live","key":"k","value":{"back":true}}"#)
             .unwrap();
     writer.send(&event).unwrap();
     writer.flush(WAIT).unwrap();

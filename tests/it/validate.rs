@@ -309,7 +309,7 @@ fn read_and_tail_mark_invalid_events_inline() {
     assert!(events[0].get("invalid").is_none());
     assert_eq!(events[1]["invalid"]["violations"][0]["keyword"], "required");
     assert!(
-        evt::event::Event::from_envelope(all.stdout.lines().nth(1).unwrap()).is_ok(),
+        crate::harness::parse_envelope(all.stdout.lines().nth(1).unwrap()).is_ok(),
         "still an envelope"
     );
     let only = evt(&[

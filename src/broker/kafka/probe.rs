@@ -11,7 +11,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::config::Connection;
+use crate::broker::Connection;
 use crate::error::EvtError;
 
 /// One partition's search for the first offset whose record is at or after a time.

@@ -3,7 +3,7 @@
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 
-use crate::config::Connection;
+use crate::broker::Connection;
 use crate::error::EvtError;
 
 /// Creates `name` with `partitions` partitions (replication: the broker's default).

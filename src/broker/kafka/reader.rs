@@ -6,7 +6,6 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,67 +17,14 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, Timestamp, TopicPartitionList};
 
 use crate::broker::plan::{PartitionPlan, Plan};
-use crate::config::Connection;
+use crate::broker::Connection;
+use crate::broker::{ReadEnd, ReadOptions};
 use crate::error::EvtError;
-use crate::event::{Event, Header, TimestampType};
+use crate::event::{Batch, Event, Header, Origin, TimestampType};
+use crate::feed::Batcher;
 
-/// Events travel to the printer in batches: one channel operation per batch, not per event.
-pub type Batch = Vec<Event>;
-const BATCH: usize = 512;
 const POLL: Duration = Duration::from_millis(100);
 const DISCOVERY_INTERVAL: Duration = Duration::from_secs(5);
-
-/// Two reasons to stop reading: Ctrl-C (exit 130 for bounded commands) and "enough" (the
-/// printer reached `--count` or stdout closed).
-#[derive(Clone, Default)]
-pub struct Stop {
-    pub interrupted: Arc<AtomicBool>,
-    pub enough: Arc<AtomicBool>,
-}
-
-impl Stop {
-    pub fn is_set(&self) -> bool {
-        self.interrupted.load(Ordering::Relaxed) || self.enough.load(Ordering::Relaxed)
-    }
-
-    pub fn interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::Relaxed)
-    }
-}
-
-/// How the reader behaves beyond the plan itself.
-pub struct ReadOptions {
-    pub merge_by_time: bool,
-    pub stop: Stop,
-    /// Tail: assign partitions that appear while following.
-    pub discover_partitions: bool,
-    /// Tail: stop when the wall clock passes this time (epoch ms); skip later events.
-    pub deadline_ms: Option<i64>,
-    /// Fail when a bounded read makes no progress for this long.
-    pub stall_timeout: Duration,
-}
-
-impl ReadOptions {
-    /// A bounded read of the plan, in partition order (set the other fields as needed).
-    pub fn bounded(stop: &Stop, timeout: Duration) -> ReadOptions {
-        ReadOptions {
-            merge_by_time: false,
-            stop: stop.clone(),
-            discover_partitions: false,
-            deadline_ms: None,
-            stall_timeout: timeout * 3,
-        }
-    }
-}
-
-/// Why reading ended without an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadEnd {
-    /// Every partition reached the end of its window.
-    Completed,
-    /// The stop flag was set or the printer went away.
-    Stopped,
-}
 
 /// Reads the plan, sending batches to `sink` until done, stopped or failed.
 pub fn read(
@@ -93,10 +39,7 @@ pub fn read(
     if bounded && lanes.is_empty() {
         return Ok(ReadEnd::Completed);
     }
-    let mut out = Batcher {
-        batch: Vec::with_capacity(BATCH),
-        sink,
-    };
+    let mut out = Batcher::new(sink);
     if options.merge_by_time && bounded {
         let mut merge = TimeMerge::new(&consumer, &lanes)?;
         assign(&consumer, &lanes)?;
@@ -125,28 +68,6 @@ fn assign(consumer: &BaseConsumer, lanes: &[&PartitionPlan]) -> anyhow::Result<(
         .map_err(|e| EvtError::broker(format!("cannot assign partitions: {e}")))
 }
 
-/// Collects events and sends them in batches; a closed channel means "stop".
-struct Batcher {
-    batch: Batch,
-    sink: SyncSender<Batch>,
-}
-
-impl Batcher {
-    /// Returns false when the printer is gone.
-    fn push(&mut self, event: Event) -> bool {
-        self.batch.push(event);
-        self.batch.len() < BATCH || self.flush()
-    }
-
-    fn flush(&mut self) -> bool {
-        if self.batch.is_empty() {
-            return true;
-        }
-        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        self.sink.send(full).is_ok()
-    }
-}
-
 /// Copies a borrowed librdkafka message into an owned event.
 fn to_event(message: &BorrowedMessage<'_>, topic: &Arc<str>) -> Event {
     let (timestamp, timestamp_type) = match message.timestamp() {
@@ -165,10 +86,16 @@ fn to_event(message: &BorrowedMessage<'_>, topic: &Arc<str>) -> Event {
                 .collect()
         })
         .unwrap_or_default();
+    let (partition, offset) = (message.partition(), message.offset());
     Event {
-        topic: topic.clone(),
-        partition: message.partition(),
-        offset: message.offset(),
+        origin: Origin::Record {
+            topic: topic.clone(),
+            partition,
+            offset,
+        },
+        topic: Some(topic.clone()),
+        partition: Some(partition),
+        offset: Some(offset),
         timestamp,
         timestamp_type,
         key: message.key().map(<[u8]>::to_vec),
@@ -297,7 +224,7 @@ impl<'a> PartitionStream<'a> {
                         eprintln!("evt: the broker is back; following again");
                     }
                     if let Some(event) = self.accept(&message) {
-                        if !out.push(event) {
+                        if !out.push(Ok(event)) {
                             return Ok(ReadEnd::Stopped);
                         }
                     }
@@ -523,7 +450,7 @@ impl<'a> TimeMerge<'a> {
         }
         while let Some(Reverse((_, i, _))) = heap.pop() {
             let event = heads[i].take().expect("every heap entry has a head event");
-            if !out.push(event) {
+            if !out.push(Ok(event)) {
                 return Ok(ReadEnd::Stopped);
             }
             match self.next(i, consumer, options, out)? {
@@ -612,7 +539,11 @@ enum Pulled {
 }
 
 fn key(lane: usize, event: &Event) -> HeapKey {
-    Reverse((event.timestamp.unwrap_or(i64::MIN), lane, event.offset))
+    Reverse((
+        event.timestamp.unwrap_or(i64::MIN),
+        lane,
+        event.offset.unwrap_or(0),
+    ))
 }
 
 #[cfg(test)]

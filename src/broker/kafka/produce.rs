@@ -7,6 +7,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
+use crate::broker::{Delivery, Tag, Writer as WriteEvents};
 use crate::error::EvtError;
 use crate::event::Event;
 
@@ -33,10 +34,16 @@ impl Writer {
         })
     }
 
-    /// Queues one event for `event.topic`; partition -1 lets the partitioner choose by key.
+    /// Queues one event for its own topic and partition (the partitioner chooses by key when
+    /// it names none).
     pub fn send(&self, event: &Event) -> anyhow::Result<()> {
+        let topic = event
+            .topic
+            .as_deref()
+            .ok_or_else(|| EvtError::usage("an event to seed names no topic"))?;
         self.inner.send(
-            &event.topic,
+            topic,
+            event.partition,
             event,
             None,
             Tag {
@@ -68,24 +75,10 @@ impl Writer {
             (0, 0) => Ok(()),
             (failed, waiting) => Err(EvtError::broker(format!(
                 "{} event(s) were not delivered",
-                failed + u64::try_from(waiting).unwrap_or(0)
+                failed + waiting as u64
             ))),
         }
     }
-}
-
-/// Identifies a record in flight: which source lane it came from and its source offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tag {
-    pub lane: usize,
-    pub offset: i64,
-}
-
-/// The broker's answer for one record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub tag: Tag,
-    pub outcome: Result<(), String>,
 }
 
 /// Collects delivery reports as librdkafka hands them over (on `poll`/`flush`).
@@ -152,11 +145,23 @@ impl TrackedWriter {
         Ok(TrackedWriter { producer, timeout })
     }
 
-    /// Queues one event for `topic` (partition -1: the partitioner chooses by key), waiting
-    /// for room when librdkafka's queue is full.
-    pub fn send(
+    fn take(&self) -> Vec<Delivery> {
+        self.producer
+            .context()
+            .delivered
+            .lock()
+            .map(|mut d| std::mem::take(&mut *d))
+            .unwrap_or_default()
+    }
+}
+
+impl WriteEvents for TrackedWriter {
+    /// Queues one event for `topic` (`partition` `None`: the partitioner chooses by key),
+    /// waiting for room when librdkafka's queue is full.
+    fn send(
         &self,
         topic: &str,
+        partition: Option<i32>,
         event: &Event,
         extra: Option<(&str, &[u8])>,
         tag: Tag,
@@ -176,8 +181,8 @@ impl TrackedWriter {
         }
         let mut record: BaseRecord<'_, [u8], [u8], Box<Tag>> =
             BaseRecord::with_opaque_to(topic, Box::new(tag)).headers(headers);
-        if event.partition >= 0 {
-            record = record.partition(event.partition);
+        if let Some(p) = partition {
+            record = record.partition(p);
         }
         if let Some(ts) = event.timestamp {
             record = record.timestamp(ts);
@@ -208,28 +213,14 @@ impl TrackedWriter {
     }
 
     /// Serves delivery reports (waiting up to `wait`) and returns those that arrived.
-    pub fn poll(&self, wait: Duration) -> Vec<Delivery> {
+    fn poll(&self, wait: Duration) -> Vec<Delivery> {
         self.producer.poll(wait);
         self.take()
     }
 
-    fn take(&self) -> Vec<Delivery> {
-        self.producer
-            .context()
-            .delivered
-            .lock()
-            .map(|mut d| std::mem::take(&mut *d))
-            .unwrap_or_default()
-    }
-
-    /// Records sent but not yet confirmed or failed.
-    pub fn in_flight(&self) -> i32 {
-        self.producer.in_flight_count()
-    }
-
     /// Waits for every queued record's report (up to three delivery timeouts) and returns the
     /// reports that arrived meanwhile.
-    pub fn flush(&self) -> Vec<Delivery> {
+    fn flush(&self) -> Vec<Delivery> {
         let deadline = std::time::Instant::now() + self.timeout * 3;
         let mut delivered = Vec::new();
         while self.producer.in_flight_count() > 0 && std::time::Instant::now() < deadline {
@@ -237,5 +228,10 @@ impl TrackedWriter {
         }
         delivered.extend(self.take());
         delivered
+    }
+
+    /// Records sent but not yet confirmed or failed.
+    fn in_flight(&self) -> usize {
+        usize::try_from(self.producer.in_flight_count()).unwrap_or(0)
     }
 }

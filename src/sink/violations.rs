@@ -8,42 +8,11 @@ use std::io::Write;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
 
+use crate::event::Origin as Place;
+use crate::report::{render, Report, Style};
 use crate::validate::{Verdict, Violation};
 
-/// Where an event came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
-    Line {
-        file: String,
-        line: usize,
-    },
-    /// Element `index` (from 0) of a JSON array file.
-    Item {
-        file: String,
-        index: usize,
-    },
-    Record {
-        topic: String,
-        partition: i32,
-        offset: i64,
-    },
-}
-
-impl std::fmt::Display for Place {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Place::Line { file, line } => write!(f, "{file}:{line}"),
-            Place::Item { file, index } => write!(f, "{file}[{index}]"),
-            Place::Record {
-                topic,
-                partition,
-                offset,
-            } => write!(f, "{topic}/{partition}@{offset}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     /// One block per invalid event, then a summary table.
     Text,
@@ -158,11 +127,11 @@ impl Reporter {
                 let mut line = serde_json::json!({"place": place.to_string(), "schema": schema, "violations": errors});
                 match place {
                     Place::Line { file, line: n } => {
-                        line["file"] = file.clone().into();
+                        line["file"] = file.to_string().into();
                         line["line"] = (*n).into();
                     }
                     Place::Item { file, index } => {
-                        line["file"] = file.clone().into();
+                        line["file"] = file.to_string().into();
                         line["index"] = (*index).into();
                     }
                     Place::Record {
@@ -170,10 +139,11 @@ impl Reporter {
                         partition,
                         offset,
                     } => {
-                        line["topic"] = topic.clone().into();
+                        line["topic"] = topic.to_string().into();
                         line["partition"] = (*partition).into();
                         line["offset"] = (*offset).into();
                     }
+                    Place::Made { .. } => {}
                 }
                 writeln!(out, "{line}")?;
             }
@@ -203,7 +173,7 @@ impl Reporter {
                             escape_property(file),
                             escape_property(&format!("[{index}] schema {schema}"))
                         )?,
-                        Place::Record { .. } => writeln!(
+                        Place::Record { .. } | Place::Made { .. } => writeln!(
                             out,
                             "::error title={}::{}",
                             escape_property(&format!("{place} schema {schema}")),
@@ -223,17 +193,19 @@ impl Reporter {
         if self.format == ReportFormat::Junit {
             self.write_junit(out)?;
         }
-        let summary = self.summary();
+        let summary = render(&self.tally, Style::Table);
         if self.format == ReportFormat::Text {
-            writeln!(out, "{summary}")?;
+            write!(out, "{summary}")?;
         } else {
-            eprintln!("{summary}");
+            eprint!("{summary}");
         }
         out.flush()
     }
+}
 
-    pub fn summary(&self) -> String {
-        let t = &self.tally;
+impl Report for Tally {
+    fn table(&self) -> String {
+        let t = self;
         let mut table = Table::new();
         table
             .load_preset(UTF8_FULL_CONDENSED)
@@ -270,9 +242,23 @@ impl Reporter {
                 t.unchecked
             ));
         }
+        text.push('\n');
         text
     }
 
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "checked": self.checked,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "unchecked": self.unchecked,
+            "by_schema": self.by_schema.iter().map(|(s, (c, i))| serde_json::json!({"schema": s, "checked": c, "invalid": i})).collect::<Vec<_>>(),
+            "by_keyword": self.by_keyword,
+        })
+    }
+}
+
+impl Reporter {
     fn write_junit(&self, out: &mut impl Write) -> std::io::Result<()> {
         let t = &self.tally;
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;

@@ -34,8 +34,7 @@ impl PrettyPrinter {
     }
 
     fn header_line(&self, event: &Event, out: &mut Vec<u8>) {
-        let place = format!("{}/{}@{}", event.topic, event.partition, event.offset);
-        self.paint(out, WHERE, &place);
+        self.paint(out, WHERE, &super::place(event));
         let time = event.timestamp.and_then(format_timestamp);
         out.extend_from_slice(b"  ");
         self.paint(out, TIME, time.as_deref().unwrap_or("no-timestamp"));
@@ -65,7 +64,7 @@ impl PrettyPrinter {
         match Payload::of(value) {
             Payload::Json(text) => {
                 out.extend_from_slice(b"  ");
-                self.json(text, out);
+                self.indent(text, out);
             }
             Payload::JsonNull => {
                 out.extend_from_slice(b"  ");
@@ -92,7 +91,7 @@ impl PrettyPrinter {
     }
 
     /// Indents valid one-line JSON text, keeping its tokens exactly as written.
-    fn json(&self, text: &str, out: &mut Vec<u8>) {
+    fn indent(&self, text: &str, out: &mut Vec<u8>) {
         let bytes = text.as_bytes();
         let mut depth = 0usize;
         let mut i = 0;
@@ -193,6 +192,22 @@ impl Printer for PrettyPrinter {
         self.value(event, out);
     }
 
+    /// A `--jq` result, indented as jq shows it on a terminal.
+    fn json(&mut self, json: &[u8], out: &mut Vec<u8>) {
+        match std::str::from_utf8(json) {
+            Ok(text) => {
+                let start = out.len();
+                self.indent(text, out);
+                // The value indentation is two spaces deeper than jq's; drop it.
+                let shown = String::from_utf8_lossy(&out[start..]).replace("\n  ", "\n");
+                out.truncate(start);
+                out.extend_from_slice(shown.as_bytes());
+            }
+            Err(_) => out.extend_from_slice(json),
+        }
+        out.push(b'\n');
+    }
+
     fn annotate(&mut self, invalid: &super::Invalid, out: &mut Vec<u8>) {
         const INVALID: &str = "\x1b[1;31m";
         self.paint(
@@ -225,9 +240,6 @@ mod tests {
 
     fn render(value: Option<&[u8]>, color: bool) -> String {
         let event = Event {
-            topic: Arc::from("orders"),
-            partition: 2,
-            offset: 1532,
             timestamp: Some(1_795_971_723_123),
             timestamp_type: TimestampType::Create,
             key: Some(b"order-17".to_vec()),
@@ -236,6 +248,11 @@ mod tests {
                 name: "trace-id".into(),
                 value: Some(b"a1b2".to_vec()),
             }],
+            ..Event::new(crate::event::Origin::Record {
+                topic: Arc::from("orders"),
+                partition: 2,
+                offset: 1532,
+            })
         };
         let mut out = Vec::new();
         PrettyPrinter::new(color).print(&event, &mut out);

@@ -1,0 +1,74 @@
+//! `Config::from_cli`: arguments → everything a command needs, decided up front.
+//!
+//! Split by concern: [`profile`] (profiles, properties, the environment → the connection),
+//! [`output`] (format, colour, width), [`jobs`] (per-command jobs with compiled filters and
+//! schemas). Everything the user can get wrong is checked here, before any broker is
+//! contacted; nothing after this module reads clap structs or the environment.
+
+pub mod jobs;
+pub mod output;
+pub mod profile;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::broker::Connection;
+use crate::cli::{self, Cli};
+pub use jobs::{parse_rate, ProduceJob, ReadJob, ReplayJob, ValidateJob};
+pub use profile::{DEFAULT_BROKERS, PLAYGROUND};
+
+/// Everything a command needs.
+pub struct Config {
+    pub connection: Connection,
+    /// `--playground`: start the demo broker in-process and point the connection at it.
+    pub in_process_playground: bool,
+    /// Where a running `evt playground` registers its address.
+    pub playground_registration: Option<PathBuf>,
+    pub job: Job,
+}
+
+pub enum Job {
+    Read(ReadJob),
+    Tail(ReadJob),
+    Playground(crate::playground::Options),
+    Replay(Box<ReplayJob>),
+    Validate(ValidateJob),
+    Produce(ProduceJob),
+    Completions(clap_complete::Shell),
+    Man(Option<PathBuf>),
+}
+
+impl Config {
+    pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
+        let env = profile::Environment::capture();
+        let connection = profile::connection(&cli.connection, cli.verbose, &env)?;
+        let in_process_playground = cli.connection.playground;
+        let terminal = std::io::stdout().is_terminal();
+        let job = match cli.command {
+            cli::Command::Read(args) => {
+                let output = output::decide(&args.output, terminal, &env);
+                Job::Read(jobs::read_job(args, &connection, output)?)
+            }
+            cli::Command::Tail(args) => {
+                let output = output::decide(&args.output, terminal, &env);
+                Job::Tail(jobs::tail_job(args, &connection, output)?)
+            }
+            cli::Command::Playground(args) => Job::Playground(jobs::playground_options(&args)?),
+            cli::Command::Replay(args) => {
+                Job::Replay(Box::new(jobs::replay_job(args, &connection, &env)?))
+            }
+            cli::Command::Validate(args) => Job::Validate(jobs::validate_job(args, &connection)?),
+            cli::Command::Produce(args) => Job::Produce(jobs::produce_job(args, &connection)?),
+            cli::Command::Completions(args) => Job::Completions(args.shell),
+            cli::Command::Man(args) => Job::Man(args.dir),
+        };
+        Ok(Config {
+            connection,
+            in_process_playground,
+            playground_registration: crate::playground::registration_file(
+                env.profile_file().as_deref(),
+            ),
+            job,
+        })
+    }
+}

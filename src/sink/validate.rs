@@ -1,0 +1,109 @@
+//! The validation reporter as a sink: each event's value is checked against its schema and
+//! the verdict reported where the event came from; input that is not an event is a violation
+//! at its line.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::event::{Event, Origin, Unreadable};
+use crate::sink::violations::{ReportFormat, Reporter};
+use crate::sink::{Flow, Sink};
+use crate::validate::{MissingSchema, Schemas, Verdict};
+
+pub struct ValidateSink<W: Write> {
+    schemas: Schemas,
+    pub reporter: Reporter,
+    out: W,
+    max_errors: Option<u64>,
+    /// Stdout went away: stop quietly.
+    pub pipe_closed: bool,
+}
+
+impl<W: Write> ValidateSink<W> {
+    pub fn new(
+        schemas: Schemas,
+        format: ReportFormat,
+        missing: MissingSchema,
+        max_errors: Option<u64>,
+        out: W,
+    ) -> Self {
+        ValidateSink {
+            schemas,
+            reporter: Reporter::new(format, missing == MissingSchema::Warn),
+            out,
+            max_errors,
+            pipe_closed: false,
+        }
+    }
+
+    /// Invalid events found so far.
+    pub fn invalid(&self) -> u64 {
+        self.reporter.tally.invalid
+    }
+
+    fn verdict(&mut self, origin: &Origin, verdict: Verdict) -> anyhow::Result<Flow> {
+        if let Err(e) = self.reporter.record(origin, verdict, &mut self.out) {
+            return self.io(e);
+        }
+        let enough = self.max_errors.is_some_and(|n| self.invalid() >= n);
+        Ok(if enough { Flow::Stop } else { Flow::Continue })
+    }
+
+    fn io(&mut self, e: std::io::Error) -> anyhow::Result<Flow> {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            self.pipe_closed = true;
+            return Ok(Flow::Stop);
+        }
+        Err(crate::error::EvtError::usage(format!(
+            "cannot write the report: {e}"
+        )))
+    }
+
+    fn check(
+        &mut self,
+        origin: &Origin,
+        topic: Option<&str>,
+        value: Option<&[u8]>,
+    ) -> anyhow::Result<Flow> {
+        let verdict = match value.map(serde_json::from_slice::<Value>) {
+            Some(Ok(value)) => self.schemas.check(&value, topic)?,
+            Some(Err(e)) => Verdict::not_json(format!("the value is not JSON: {e}")),
+            None => Verdict::not_json("the event is a tombstone (no value)"),
+        };
+        self.verdict(origin, verdict)
+    }
+}
+
+impl<W: Write> Sink for ValidateSink<W> {
+    fn event(&mut self, event: Event) -> anyhow::Result<Flow> {
+        self.check(
+            &event.origin,
+            event.topic.as_deref(),
+            event.value.as_deref(),
+        )
+    }
+
+    /// With `--jq`, the transformed value is what is checked.
+    fn json(&mut self, event: &Event, json: Vec<u8>) -> anyhow::Result<Flow> {
+        self.check(&event.origin, event.topic.as_deref(), Some(&json))
+    }
+
+    fn unreadable(&mut self, bad: Unreadable) -> anyhow::Result<Flow> {
+        self.verdict(&bad.origin, Verdict::not_json(bad.reason))
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        if self.pipe_closed {
+            return Ok(());
+        }
+        let written = self
+            .reporter
+            .finish(&mut self.out)
+            .and_then(|()| self.out.flush());
+        match written {
+            Ok(()) => Ok(()),
+            Err(e) => self.io(e).map(drop),
+        }
+    }
+}
