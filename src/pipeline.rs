@@ -228,10 +228,14 @@ fn progress_bar(wanted: bool, expected: Option<u64>) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {human_pos}/{human_len} events  {per_sec}  ETA {eta}",
-        )
-        .expect("a valid template"),
+        ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} events  {rate}  ETA {eta}")
+            .expect("a valid template")
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    write!(w, "{} events/s", thousands(state.per_sec() as u64)).ok();
+                },
+            ),
     );
     bar
 }

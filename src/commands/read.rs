@@ -36,7 +36,8 @@ pub fn run(connection: &Connection, mut job: ReadJob, stop: &Stop) -> anyhow::Re
     let options = pipeline::Options {
         count: job.count,
         time: job.request.window.time_bounds(),
-        progress: false,
+        // A long read into a file or a pipe shows its progress on the terminal.
+        progress: !follow && !job.output.terminal,
     };
     let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
     let summary =

@@ -24,6 +24,7 @@ pub fn decide(args: &cli::OutputArgs, stdout_is_terminal: bool, env: &Environmen
         format,
         color,
         width: stdout_is_terminal.then(terminal_width).flatten(),
+        terminal: stdout_is_terminal,
     }
 }
 

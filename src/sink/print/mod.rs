@@ -33,6 +33,8 @@ pub struct Output {
     pub color: bool,
     /// The terminal's width in columns, when stdout is one.
     pub width: Option<usize>,
+    /// Stdout is a terminal (a progress bar on stderr would mix with the events).
+    pub terminal: bool,
 }
 
 /// Turns events into bytes for stdout.
@@ -228,6 +230,7 @@ mod tests {
             format: Format::Value,
             color: false,
             width: None,
+            terminal: false,
         })
     }
 
