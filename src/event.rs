@@ -433,15 +433,6 @@ impl Event {
             .map_err(|e| EnvelopeError(format!("not an envelope: {e}")))?;
         raw.into_event(origin)
     }
-
-    /// Builds an event from an already parsed envelope object.
-    pub fn from_envelope_value(
-        value: &serde_json::Value,
-        origin: Origin,
-    ) -> Result<Event, EnvelopeError> {
-        let text = value.to_string();
-        Event::from_envelope(&text, origin)
-    }
 }
 
 /// Why an envelope line could not be turned back into a record.

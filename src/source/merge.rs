@@ -143,3 +143,84 @@ fn close_all<'a>(sources: impl Iterator<Item = &'a mut Box<dyn Source>>) -> anyh
     }
     first
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Origin, Unreadable};
+    use std::sync::Arc;
+
+    /// A source that hands over its items in batches of two.
+    struct Items(Vec<Item>);
+
+    impl Source for Items {
+        fn next(&mut self, _wait: Duration) -> Next {
+            if self.0.is_empty() {
+                return Next::Ended;
+            }
+            let n = self.0.len().min(2);
+            Next::Batch(self.0.drain(..n).collect())
+        }
+        fn close(&mut self) -> anyhow::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn line(file: &str, line: u64, ts: Option<i64>) -> Item {
+        Ok(Event {
+            timestamp: ts,
+            ..Event::new(Origin::Line {
+                file: Arc::from(file),
+                line,
+            })
+        })
+    }
+
+    fn drain(mut source: impl Source) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            match source.next(Duration::ZERO) {
+                Next::Batch(b) => seen.extend(b.into_iter().map(|i| match i {
+                    Ok(e) => e.origin.to_string(),
+                    Err(bad) => format!("bad {}", bad.origin),
+                })),
+                Next::Ended => return seen,
+                Next::Idle => panic!("these sources never idle"),
+            }
+        }
+    }
+
+    #[test]
+    fn merge_orders_by_timestamp_and_keeps_untimed_items_in_place() {
+        let bad = Err(Unreadable {
+            origin: Origin::Line {
+                file: Arc::from("a"),
+                line: 3,
+            },
+            reason: "not JSON".into(),
+        });
+        let a = Items(vec![
+            line("a", 1, Some(10)),
+            line("a", 2, Some(30)),
+            bad,
+            line("a", 4, None),
+            line("a", 5, Some(50)),
+        ]);
+        let b = Items(vec![line("b", 1, Some(20)), line("b", 2, Some(40))]);
+        let merged = drain(Merge::new(vec![Box::new(a), Box::new(b)]));
+        assert_eq!(
+            merged,
+            ["a:1", "b:1", "a:2", "bad a:3", "a:4", "b:2", "a:5"]
+        );
+    }
+
+    #[test]
+    fn chain_reads_sources_one_after_the_other() {
+        let a = Items(vec![line("a", 1, Some(50))]);
+        let b = Items(vec![line("b", 1, Some(10))]);
+        assert_eq!(
+            drain(Chain::new(vec![Box::new(a), Box::new(b)])),
+            ["a:1", "b:1"]
+        );
+    }
+}
