@@ -6,7 +6,6 @@
 //! An event is an envelope (as `evt read --format json` prints it) when it is an object with a
 //! `value` field and no field an envelope does not have; anything else is a plain value.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -160,22 +159,20 @@ fn read_lines(
     }
 }
 
-/// One JSON text: an envelope, or a plain JSON value; anything else is unreadable.
+/// One JSON text: an envelope, or a plain JSON value; anything else is unreadable. One pass
+/// checks the text and tells which it is; only an envelope is parsed again, into its record.
 fn event_from_text(text: &str, origin: Origin) -> Item {
-    if text.starts_with('{') {
-        if let Ok(fields) = serde_json::from_str::<HashMap<String, IgnoredAny>>(text) {
-            let envelope = fields.contains_key("value")
-                && fields.keys().all(|k| ENVELOPE_FIELDS.contains(&k.as_str()));
-            if envelope {
-                return Event::from_envelope(text, origin.clone()).map_err(|e| Unreadable {
-                    origin,
-                    reason: e.to_string(),
-                });
-            }
-        }
-    }
-    match serde_json::from_str::<IgnoredAny>(text) {
-        Ok(_) => {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let shape = serde::Deserializer::deserialize_any(&mut de, Shape).and_then(|s| {
+        de.end()?;
+        Ok(s)
+    });
+    match shape {
+        Ok(true) => Event::from_envelope(text, origin.clone()).map_err(|e| Unreadable {
+            origin,
+            reason: e.to_string(),
+        }),
+        Ok(false) => {
             let mut event = Event::new(origin);
             event.value = Some(text.as_bytes().to_vec());
             Ok(event)
@@ -184,6 +181,75 @@ fn event_from_text(text: &str, origin: Origin) -> Item {
             origin,
             reason: format!("not an envelope or a JSON value: {e}"),
         }),
+    }
+}
+
+/// Walks one JSON value and answers whether it is an envelope: an object with a `value`
+/// field and no field an envelope lacks.
+struct Shape;
+
+impl<'de> serde::de::Visitor<'de> for Shape {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let (mut value, mut only_envelope_fields) = (false, true);
+        while let Some(field) = map.next_key_seed(FieldName)? {
+            map.next_value::<IgnoredAny>()?;
+            value |= field == Some("value");
+            only_envelope_fields &= field.is_some();
+        }
+        Ok(value && only_envelope_fields)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// A map key, as the envelope field it names (`None`: not an envelope field).
+struct FieldName;
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldName {
+    type Value = Option<&'static str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldName {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(ENVELOPE_FIELDS.iter().copied().find(|f| *f == name))
     }
 }
 
