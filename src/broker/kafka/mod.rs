@@ -2,6 +2,7 @@
 //! to offsets, reading, writing, creating topics. [`Kafka`] is its [`Broker`].
 
 pub mod admin;
+pub mod batch;
 pub mod logging;
 pub mod metadata;
 pub mod mock;

@@ -5,26 +5,32 @@
 //! time, so memory stays bounded by librdkafka's prefetch, never by the window.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{Offset, Timestamp, TopicPartitionList};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::batch::{Queue, Record};
 
 use crate::broker::plan::{PartitionPlan, Plan};
 use crate::broker::Connection;
 use crate::broker::{ReadEnd, ReadOptions};
 use crate::error::EvtError;
-use crate::event::{Batch, Event, Header, Origin, TimestampType};
+use crate::event::{Batch, Event, Origin};
 use crate::feed::Batcher;
 
 const POLL: Duration = Duration::from_millis(100);
 const DISCOVERY_INTERVAL: Duration = Duration::from_secs(5);
+/// Messages taken from the partition stream's queue at a time.
+const STREAM_BATCH: usize = 512;
+/// Messages taken from one partition's queue at a time in the time merge: what the merge
+/// holds per partition besides librdkafka's prefetch.
+const LANE_BATCH: usize = 128;
 
 /// Reads the plan, sending batches to `sink` until done, stopped or failed.
 pub fn read(
@@ -45,10 +51,31 @@ pub fn read(
         assign(&consumer, &lanes)?;
         merge.run(&consumer, options, &mut out)
     } else {
+        let mut queue = stream_queue(&consumer, &lanes)?;
         assign(&consumer, &lanes)?;
         let mut stream =
             PartitionStream::new(consumer.clone(), connection, &plan.partitions, options);
-        stream.run(&mut out)
+        stream.run(&mut queue, &mut out)
+    }
+}
+
+/// One queue that the lanes' partitions feed, in place of the consumer's: see [`Queue`].
+fn stream_queue(consumer: &Arc<BaseConsumer>, lanes: &[&PartitionPlan]) -> anyhow::Result<Queue> {
+    let queue = Queue::new(consumer, STREAM_BATCH)
+        .ok_or_else(|| EvtError::broker("cannot open a queue to read from"))?;
+    for lane in lanes {
+        take_partition(&queue, &lane.topic, lane.partition)?;
+    }
+    Ok(queue)
+}
+
+fn take_partition(queue: &Queue, topic: &str, partition: i32) -> anyhow::Result<()> {
+    if queue.take_partition(topic, partition) {
+        Ok(())
+    } else {
+        Err(EvtError::broker(format!(
+            "cannot open a queue for {topic}/{partition}"
+        )))
     }
 }
 
@@ -68,25 +95,10 @@ fn assign(consumer: &BaseConsumer, lanes: &[&PartitionPlan]) -> anyhow::Result<(
         .map_err(|e| EvtError::broker(format!("cannot assign partitions: {e}")))
 }
 
-/// Copies a borrowed librdkafka message into an owned event.
-fn to_event(message: &BorrowedMessage<'_>, topic: &Arc<str>) -> Event {
-    let (timestamp, timestamp_type) = match message.timestamp() {
-        Timestamp::CreateTime(ms) => (Some(ms), TimestampType::Create),
-        Timestamp::LogAppendTime(ms) => (Some(ms), TimestampType::LogAppend),
-        Timestamp::NotAvailable => (None, TimestampType::Create),
-    };
-    let headers = message
-        .headers()
-        .map(|hs| {
-            hs.iter()
-                .map(|h| Header {
-                    name: h.key.to_string(),
-                    value: h.value.map(<[u8]>::to_vec),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let (partition, offset) = (message.partition(), message.offset());
+/// Copies a librdkafka message into an owned event.
+fn to_event(record: &Record<'_>, topic: &Arc<str>) -> Event {
+    let (timestamp, timestamp_type) = record.timestamp();
+    let (partition, offset) = (record.partition(), record.offset());
     Event {
         origin: Origin::Record {
             topic: topic.clone(),
@@ -98,9 +110,9 @@ fn to_event(message: &BorrowedMessage<'_>, topic: &Arc<str>) -> Event {
         offset: Some(offset),
         timestamp,
         timestamp_type,
-        key: message.key().map(<[u8]>::to_vec),
-        value: message.payload().map(<[u8]>::to_vec),
-        headers,
+        key: record.key().map(<[u8]>::to_vec),
+        value: record.payload().map(<[u8]>::to_vec),
+        headers: record.headers(),
     }
 }
 
@@ -193,7 +205,7 @@ impl<'a> PartitionStream<'a> {
         }
     }
 
-    fn run(&mut self, out: &mut Batcher) -> anyhow::Result<ReadEnd> {
+    fn run(&mut self, queue: &mut Queue, out: &mut Batcher) -> anyhow::Result<ReadEnd> {
         let consumer = self.consumer.clone();
         loop {
             if self.options.stop.is_set() {
@@ -211,52 +223,94 @@ impl<'a> PartitionStream<'a> {
                 out.flush();
                 return Ok(ReadEnd::Completed);
             }
+            // The consumer's queue holds librdkafka's global errors (and no messages, unless
+            // a partition escaped forwarding): serve it once per batch, without waiting.
+            match consumer.poll(Duration::ZERO) {
+                Some(Ok(message)) => {
+                    self.last_progress = Instant::now();
+                    self.broker_back();
+                    if !self.take(Record::of(&message), out) {
+                        return Ok(ReadEnd::Stopped);
+                    }
+                }
+                Some(Err(KafkaError::PartitionEOF(p))) if self.topics.len() == 1 => {
+                    self.last_progress = Instant::now();
+                    let topic = self.topics[0].0.clone();
+                    self.end_of_partition(topic.as_bytes(), p);
+                }
+                Some(Err(e)) => self.error(&e)?,
+                None => {}
+            }
             let wait = if out.batch.is_empty() {
                 POLL
             } else {
                 Duration::ZERO
             };
-            match consumer.poll(wait) {
-                Some(Ok(message)) => {
-                    self.last_progress = Instant::now();
-                    if self.broker_lost {
-                        self.broker_lost = false;
-                        eprintln!("evt: the broker is back; following again");
-                    }
-                    if let Some(event) = self.accept(&message) {
-                        if !out.push(Ok(event)) {
-                            return Ok(ReadEnd::Stopped);
+            let (mut progress, mut messages, mut stopped) = (false, false, false);
+            let taken = queue.consume(wait, |record| {
+                match record.error() {
+                    None => {
+                        (progress, messages) = (true, true);
+                        if !self.take(record, out) {
+                            stopped = true;
+                            return Ok(false);
                         }
                     }
-                }
-                Some(Err(KafkaError::PartitionEOF(p))) => {
-                    self.last_progress = Instant::now();
-                    self.end_of_partition(p);
-                }
-                Some(Err(e)) => {
-                    if let Some(err) = fatal(&e) {
-                        return Err(err);
+                    Some(KafkaError::PartitionEOF(p)) => {
+                        progress = true;
+                        self.end_of_partition(record.topic(), p);
                     }
-                    let down = matches!(
-                        e.rdkafka_error_code(),
-                        Some(
-                            RDKafkaErrorCode::AllBrokersDown
-                                | RDKafkaErrorCode::BrokerTransportFailure
-                        )
-                    );
-                    if down && !self.bounded && !self.broker_lost {
-                        self.broker_lost = true;
-                        eprintln!("evt: lost the broker ({e}); retrying until it is back (Ctrl-C to stop)");
-                    }
+                    Some(e) => self.error(&e)?,
                 }
-                None => {
-                    if !out.flush() {
-                        return Ok(ReadEnd::Stopped);
-                    }
-                    self.idle()?;
+                Ok::<bool, anyhow::Error>(true)
+            })?;
+            if progress {
+                self.last_progress = Instant::now();
+            }
+            if messages {
+                self.broker_back();
+            }
+            if stopped {
+                return Ok(ReadEnd::Stopped);
+            }
+            if taken == 0 {
+                if !out.flush() {
+                    return Ok(ReadEnd::Stopped);
                 }
+                self.idle(queue)?;
             }
         }
+    }
+
+    /// Hands a message in the window to `out`; false when the consumer is gone.
+    fn take(&mut self, record: Record<'_>, out: &mut Batcher) -> bool {
+        match self.accept(&record) {
+            Some(event) => out.push(Ok(event)),
+            None => true,
+        }
+    }
+
+    fn broker_back(&mut self) {
+        if self.broker_lost {
+            self.broker_lost = false;
+            eprintln!("evt: the broker is back; following again");
+        }
+    }
+
+    /// A fatal error ends the read; losing the broker while following is said once.
+    fn error(&mut self, e: &KafkaError) -> anyhow::Result<()> {
+        if let Some(err) = fatal(e) {
+            return Err(err);
+        }
+        let down = matches!(
+            e.rdkafka_error_code(),
+            Some(RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::BrokerTransportFailure)
+        );
+        if down && !self.bounded && !self.broker_lost {
+            self.broker_lost = true;
+            eprintln!("evt: lost the broker ({e}); retrying until it is back (Ctrl-C to stop)");
+        }
+        Ok(())
     }
 
     fn past_deadline(&self) -> bool {
@@ -266,9 +320,9 @@ impl<'a> PartitionStream<'a> {
     }
 
     /// Decides whether a message belongs to the window; marks its partition done at the end.
-    fn accept(&mut self, message: &BorrowedMessage<'_>) -> Option<Event> {
+    fn accept(&mut self, message: &Record<'_>) -> Option<Event> {
         let name = message.topic();
-        let (topic, lanes) = self.topics.iter_mut().find(|(t, _)| &**t == name)?;
+        let (topic, lanes) = self.topics.iter_mut().find(|(t, _)| t.as_bytes() == name)?;
         let slot = usize::try_from(message.partition()).ok()?;
         let lane = lanes.get_mut(slot)?;
         if !lane.active {
@@ -293,53 +347,36 @@ impl<'a> PartitionStream<'a> {
         }
     }
 
-    /// End of partition `p` in some topic: every topic whose partition `p` has been read up
-    /// to its window end is done (librdkafka's EOF event does not name the topic).
-    fn end_of_partition(&mut self, p: i32) {
+    /// End of partition `p` of `topic`: read up to the log's end, so up to the window's.
+    fn end_of_partition(&mut self, topic: &[u8], p: i32) {
         if !self.bounded {
             return;
         }
         let Ok(slot) = usize::try_from(p) else { return };
-        let single_topic = self.topics.len() == 1;
-        let positions = if single_topic {
-            None
-        } else {
-            self.consumer.position().ok()
+        let Some((_, lanes)) = self.topics.iter_mut().find(|(t, _)| t.as_bytes() == topic) else {
+            return;
         };
-        for (topic, lanes) in &mut self.topics {
-            let Some(lane) = lanes.get_mut(slot).filter(|l| l.active) else {
-                continue;
-            };
-            let reached = single_topic
-                || positions
-                    .as_ref()
-                    .and_then(|tpl| tpl.find_partition(topic, p))
-                    .is_some_and(|e| match (e.offset(), lane.end) {
-                        (Offset::Offset(pos), Some(end)) => pos >= end,
-                        _ => false,
-                    });
-            if reached {
-                lane.active = false;
-                self.active -= 1;
-            }
+        if let Some(lane) = lanes.get_mut(slot).filter(|l| l.active) {
+            lane.active = false;
+            self.active -= 1;
         }
     }
 
     /// Nothing arrived for a poll interval: watch for stalls and new partitions.
-    fn idle(&mut self) -> anyhow::Result<()> {
+    fn idle(&mut self, queue: &Queue) -> anyhow::Result<()> {
         let stall = self.options.stall_timeout;
         if self.bounded && self.last_progress.elapsed() > stall {
             return Err(stalled(self.last_progress, "reading the window"));
         }
         if self.options.discover_partitions && self.last_discovery.elapsed() > DISCOVERY_INTERVAL {
             self.last_discovery = Instant::now();
-            self.discover()?;
+            self.discover(queue)?;
         }
         Ok(())
     }
 
     /// Assigns partitions that were added to a followed topic, from their beginning.
-    fn discover(&mut self) -> anyhow::Result<()> {
+    fn discover(&mut self, queue: &Queue) -> anyhow::Result<()> {
         let Ok(metadata) = self.consumer.fetch_metadata(None, self.connection.timeout) else {
             return Ok(()); // transient; the next round retries
         };
@@ -359,6 +396,7 @@ impl<'a> PartitionStream<'a> {
                     active: true,
                 };
                 self.active += 1;
+                take_partition(queue, topic, id)?;
                 added
                     .add_partition_offset(topic, id, Offset::Beginning)
                     .map_err(|e| EvtError::broker(format!("cannot add partition: {e}")))?;
@@ -398,7 +436,10 @@ struct TimeMerge<'a> {
 
 struct MergeLane<'a> {
     plan: &'a PartitionPlan,
-    queue: rdkafka::consumer::base_consumer::PartitionQueue<DefaultConsumerContext>,
+    queue: Queue,
+    /// Events taken from the queue and not merged yet.
+    pending: VecDeque<Event>,
+    /// Nothing more to take from the queue.
     done: bool,
 }
 
@@ -412,8 +453,7 @@ impl<'a> TimeMerge<'a> {
         let lanes = plans
             .iter()
             .map(|plan| {
-                let queue = consumer
-                    .split_partition_queue(&plan.topic, plan.partition)
+                let queue = Queue::partition(consumer, &plan.topic, plan.partition, LANE_BATCH)
                     .ok_or_else(|| {
                         EvtError::broker(format!(
                             "cannot open a queue for {}/{}",
@@ -423,6 +463,7 @@ impl<'a> TimeMerge<'a> {
                 Ok(MergeLane {
                     plan,
                     queue,
+                    pending: VecDeque::with_capacity(LANE_BATCH),
                     done: false,
                 })
             })
@@ -478,6 +519,9 @@ impl<'a> TimeMerge<'a> {
         out: &mut Batcher,
     ) -> anyhow::Result<Pulled> {
         let lane = &mut self.lanes[i];
+        if let Some(event) = lane.pending.pop_front() {
+            return Ok(Pulled::Event(event));
+        }
         let end = lane
             .plan
             .end
@@ -491,43 +535,52 @@ impl<'a> TimeMerge<'a> {
             if options.stop.is_set() {
                 return Ok(Pulled::Stopped);
             }
-            match lane.queue.poll(wait) {
-                Some(Ok(message)) => {
-                    let offset = message.offset();
-                    if offset >= end {
-                        lane.done = true;
-                        continue;
+            let (topic, pending, done) = (&lane.plan.topic, &mut lane.pending, &mut lane.done);
+            let taken = lane.queue.consume(wait, |record| {
+                match record.error() {
+                    None => {
+                        let offset = record.offset();
+                        if offset >= end {
+                            *done = true;
+                        } else {
+                            *done = offset + 1 >= end;
+                            pending.push_back(to_event(&record, topic));
+                        }
                     }
-                    lane.done = offset + 1 >= end;
-                    return Ok(Pulled::Event(to_event(&message, &lane.plan.topic)));
-                }
-                Some(Err(KafkaError::PartitionEOF(_))) => lane.done = true,
-                Some(Err(e)) => {
-                    if let Some(err) = fatal(&e) {
-                        return Err(err);
-                    }
-                }
-                None => {
-                    // About to wait: print what we have, and serve the main queue's events.
-                    if !out.flush() {
-                        return Ok(Pulled::Stopped);
-                    }
-                    if let Some(Err(e)) = consumer.poll(Duration::ZERO) {
+                    Some(KafkaError::PartitionEOF(_)) => *done = true,
+                    Some(e) => {
                         if let Some(err) = fatal(&e) {
                             return Err(err);
                         }
                     }
-                    let waiting = *since.get_or_insert_with(Instant::now);
-                    if waiting.elapsed() > options.stall_timeout {
-                        let what = format!(
-                            "reading {}/{} (window ends at offset {end})",
-                            lane.plan.topic, lane.plan.partition
-                        );
-                        return Err(stalled(waiting, &what));
-                    }
-                    wait = POLL;
+                }
+                // Whatever follows the window's end is not wanted.
+                Ok(!*done)
+            })?;
+            if let Some(event) = lane.pending.pop_front() {
+                return Ok(Pulled::Event(event));
+            }
+            if taken > 0 {
+                continue;
+            }
+            // About to wait: print what we have, and serve the main queue's events.
+            if !out.flush() {
+                return Ok(Pulled::Stopped);
+            }
+            if let Some(Err(e)) = consumer.poll(Duration::ZERO) {
+                if let Some(err) = fatal(&e) {
+                    return Err(err);
                 }
             }
+            let waiting = *since.get_or_insert_with(Instant::now);
+            if waiting.elapsed() > options.stall_timeout {
+                let what = format!(
+                    "reading {}/{} (window ends at offset {end})",
+                    lane.plan.topic, lane.plan.partition
+                );
+                return Err(stalled(waiting, &what));
+            }
+            wait = POLL;
         }
     }
 }
