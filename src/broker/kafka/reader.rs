@@ -5,6 +5,7 @@
 //! time, so memory stays bounded by librdkafka's prefetch, never by the window.
 
 use std::cmp::Reverse;
+use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
@@ -477,30 +478,33 @@ impl<'a> TimeMerge<'a> {
         options: &ReadOptions,
         out: &mut Batcher,
     ) -> anyhow::Result<ReadEnd> {
-        let mut heads: Vec<Option<Event>> = vec![None; self.lanes.len()];
+        // Each lane's first pending event is its head; the heap orders the heads. Events stay
+        // in their lane until they go out, so each is moved as little as possible.
         let mut heap: BinaryHeap<HeapKey> = BinaryHeap::with_capacity(self.lanes.len());
-        for (i, head) in heads.iter_mut().enumerate() {
-            match self.next(i, consumer, options, out)? {
-                Pulled::Event(e) => {
-                    heap.push(key(i, &e));
-                    *head = Some(e);
-                }
-                Pulled::Finished => {}
-                Pulled::Stopped => return Ok(ReadEnd::Stopped),
+        for i in 0..self.lanes.len() {
+            match self.fill(i, consumer, options, out)? {
+                Filled::Ready => heap.extend(self.head(i)),
+                Filled::Finished => {}
+                Filled::Stopped => return Ok(ReadEnd::Stopped),
             }
         }
-        while let Some(Reverse((_, i, _))) = heap.pop() {
-            let event = heads[i].take().expect("every heap entry has a head event");
+        while let Some(mut top) = heap.peek_mut() {
+            let Reverse((_, i, _)) = *top;
+            let Some(event) = self.lanes[i].pending.pop_front() else {
+                PeekMut::pop(top);
+                continue;
+            };
             if !out.push(Ok(event)) {
                 return Ok(ReadEnd::Stopped);
             }
-            match self.next(i, consumer, options, out)? {
-                Pulled::Event(e) => {
-                    heap.push(key(i, &e));
-                    heads[i] = Some(e);
-                }
-                Pulled::Finished => {}
-                Pulled::Stopped => return Ok(ReadEnd::Stopped),
+            // The lane's next event takes its place: one sift instead of a pop and a push.
+            match self.fill(i, consumer, options, out)? {
+                Filled::Ready => match self.head(i) {
+                    Some(next) => *top = next,
+                    None => drop(PeekMut::pop(top)),
+                },
+                Filled::Finished => drop(PeekMut::pop(top)),
+                Filled::Stopped => return Ok(ReadEnd::Stopped),
             }
         }
         Ok(if out.flush() {
@@ -510,17 +514,28 @@ impl<'a> TimeMerge<'a> {
         })
     }
 
-    /// The next event of lane `i`, waiting for the broker as long as the lane is unfinished.
-    fn next(
+    /// The heap key of lane `i`'s head event.
+    fn head(&self, i: usize) -> Option<HeapKey> {
+        let event = self.lanes[i].pending.front()?;
+        Some(Reverse((
+            event.timestamp.unwrap_or(i64::MIN),
+            i,
+            event.offset.unwrap_or(0),
+        )))
+    }
+
+    /// Makes sure lane `i` has a pending event, waiting for the broker as long as the lane
+    /// is unfinished.
+    fn fill(
         &mut self,
         i: usize,
         consumer: &BaseConsumer,
         options: &ReadOptions,
         out: &mut Batcher,
-    ) -> anyhow::Result<Pulled> {
+    ) -> anyhow::Result<Filled> {
         let lane = &mut self.lanes[i];
-        if let Some(event) = lane.pending.pop_front() {
-            return Ok(Pulled::Event(event));
+        if !lane.pending.is_empty() {
+            return Ok(Filled::Ready);
         }
         let end = lane
             .plan
@@ -530,10 +545,10 @@ impl<'a> TimeMerge<'a> {
         let mut wait = Duration::ZERO;
         loop {
             if lane.done {
-                return Ok(Pulled::Finished);
+                return Ok(Filled::Finished);
             }
             if options.stop.is_set() {
-                return Ok(Pulled::Stopped);
+                return Ok(Filled::Stopped);
             }
             let (topic, pending, done) = (&lane.plan.topic, &mut lane.pending, &mut lane.done);
             let taken = lane.queue.consume(wait, |record| {
@@ -557,15 +572,15 @@ impl<'a> TimeMerge<'a> {
                 // Whatever follows the window's end is not wanted.
                 Ok(!*done)
             })?;
-            if let Some(event) = lane.pending.pop_front() {
-                return Ok(Pulled::Event(event));
+            if !lane.pending.is_empty() {
+                return Ok(Filled::Ready);
             }
             if taken > 0 {
                 continue;
             }
             // About to wait: print what we have, and serve the main queue's events.
             if !out.flush() {
-                return Ok(Pulled::Stopped);
+                return Ok(Filled::Stopped);
             }
             if let Some(Err(e)) = consumer.poll(Duration::ZERO) {
                 if let Some(err) = fatal(&e) {
@@ -585,18 +600,13 @@ impl<'a> TimeMerge<'a> {
     }
 }
 
-enum Pulled {
-    Event(Event),
+/// What filling a lane gave.
+enum Filled {
+    /// The lane has a pending event.
+    Ready,
+    /// The lane reached its window's end.
     Finished,
     Stopped,
-}
-
-fn key(lane: usize, event: &Event) -> HeapKey {
-    Reverse((
-        event.timestamp.unwrap_or(i64::MIN),
-        lane,
-        event.offset.unwrap_or(0),
-    ))
 }
 
 #[cfg(test)]
