@@ -95,6 +95,8 @@ pub struct ReadOptions {
     pub deadline_ms: Option<i64>,
     /// Fail when a bounded read makes no progress for this long.
     pub stall_timeout: Duration,
+    /// Read record headers (nothing downstream may need them: `--format value` unfiltered).
+    pub headers: bool,
 }
 
 /// Why reading ended without an error: `Completed` when every partition reached the end of

@@ -67,6 +67,15 @@ pub struct ProduceJob {
     pub skip_bad: bool,
 }
 
+/// What reading commands do with the headers of the events they read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Headers {
+    /// Printed or copied.
+    Kept,
+    /// Only filters may look at them.
+    ForFilters,
+}
+
 /// The request every reading command makes of its sources.
 fn request(
     sources: Vec<SourceArg>,
@@ -75,8 +84,11 @@ fn request(
     mode: Mode,
     input: Option<cli::InputArg>,
     connection: &Connection,
+    headers: Headers,
 ) -> Request {
+    let filters_need_headers = !filter.headers.is_empty() || !filter.where_envelope.is_empty();
     Request {
+        headers: headers == Headers::Kept || filters_need_headers,
         sources,
         window,
         keys: filter.keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
@@ -122,6 +134,7 @@ pub fn read_job(
         mode,
         args.input.input,
         connection,
+        printed_headers(&args.output, &args.filter),
     );
     request.check()?;
     printing(
@@ -156,6 +169,7 @@ pub fn tail_job(
         Mode::Follow { deadline_ms: None },
         None,
         connection,
+        printed_headers(&args.output, &args.filter),
     );
     printing(
         request,
@@ -184,6 +198,16 @@ fn printing(
         explain: explain_style(select.explain, output_args),
         output,
     })
+}
+
+/// `--format value` and `--jq` print no headers; the other formats do.
+fn printed_headers(output: &cli::OutputArgs, filter: &cli::FilterArgs) -> Headers {
+    let value_only = output.format == Some(cli::Format::Value) || filter.transform.is_some();
+    if value_only {
+        Headers::ForFilters
+    } else {
+        Headers::Kept
+    }
 }
 
 /// Reports are tables unless `--format json` asks for JSON.
@@ -227,6 +251,7 @@ pub fn validate_job(
         Mode::Bounded { by_time: false },
         args.input.input,
         connection,
+        Headers::ForFilters,
     );
     request.check()?;
     let mut schemas = Schemas::load(&args.schema, args.schema_by.as_deref(), missing)?;
@@ -260,6 +285,7 @@ pub fn produce_job(args: cli::ProduceArgs, connection: &Connection) -> anyhow::R
             Mode::Bounded { by_time: false },
             input,
             connection,
+            Headers::Kept,
         ),
         skip_bad: args.skip_bad,
     })
@@ -355,6 +381,7 @@ pub fn replay_job(
         Mode::Bounded { by_time: false },
         None,
         source,
+        Headers::Kept,
     );
     request.check()?;
     let target = match (&args.to_profile, &args.to_brokers) {

@@ -71,6 +71,8 @@ pub struct Request {
     pub input: Option<Input>,
     /// Fail a bounded read that makes no progress for this long.
     pub stall_timeout: Duration,
+    /// Whether anything downstream (a filter, the printer, a copy) looks at headers.
+    pub headers: bool,
     pub verbose: u8,
 }
 

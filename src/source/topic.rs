@@ -77,6 +77,7 @@ impl TopicSource {
                 discover_partitions: false,
                 deadline_ms: None,
                 stall_timeout: request.stall_timeout,
+                headers: request.headers,
             },
             Mode::Follow { deadline_ms } => ReadOptions {
                 merge_by_time: false,
@@ -84,6 +85,7 @@ impl TopicSource {
                 discover_partitions: request.window.partitions.is_empty(),
                 deadline_ms,
                 stall_timeout: request.stall_timeout,
+                headers: request.headers,
             },
         };
         Ok(TopicSource {

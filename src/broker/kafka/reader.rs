@@ -96,8 +96,9 @@ fn assign(consumer: &BaseConsumer, lanes: &[&PartitionPlan]) -> anyhow::Result<(
         .map_err(|e| EvtError::broker(format!("cannot assign partitions: {e}")))
 }
 
-/// Copies a librdkafka message into an owned event.
-fn to_event(record: &Record<'_>, topic: &Arc<str>) -> Event {
+/// Copies a record into an owned event; its headers only when `headers` (reading them costs
+/// librdkafka a parse per message even when there are none).
+fn to_event(record: &Record<'_>, topic: &Arc<str>, headers: bool) -> Event {
     let (timestamp, timestamp_type) = record.timestamp();
     let (partition, offset) = (record.partition(), record.offset());
     Event {
@@ -113,7 +114,11 @@ fn to_event(record: &Record<'_>, topic: &Arc<str>) -> Event {
         timestamp_type,
         key: record.key().map(<[u8]>::to_vec),
         value: record.payload().map(<[u8]>::to_vec),
-        headers: record.headers(),
+        headers: if headers {
+            record.headers()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -341,7 +346,7 @@ impl<'a> PartitionStream<'a> {
                 self.active -= 1;
             }
         }
-        let event = to_event(message, topic);
+        let event = to_event(message, topic, self.options.headers);
         match (self.options.deadline_ms, event.timestamp) {
             (Some(deadline), Some(ts)) if ts >= deadline => None,
             _ => Some(event),
@@ -551,6 +556,7 @@ impl<'a> TimeMerge<'a> {
                 return Ok(Filled::Stopped);
             }
             let (topic, pending, done) = (&lane.plan.topic, &mut lane.pending, &mut lane.done);
+            let headers = options.headers;
             let taken = lane.queue.consume(wait, |record| {
                 match record.error() {
                     None => {
@@ -559,7 +565,7 @@ impl<'a> TimeMerge<'a> {
                             *done = true;
                         } else {
                             *done = offset + 1 >= end;
-                            pending.push_back(to_event(&record, topic));
+                            pending.push_back(to_event(&record, topic, headers));
                         }
                     }
                     Some(KafkaError::PartitionEOF(_)) => *done = true,
