@@ -83,6 +83,31 @@ pub struct TopicInfo {
     pub problem: Option<String>,
 }
 
+/// A partition's log: offsets `low..high` are on the broker (watermarks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionLog {
+    pub partition: i32,
+    pub low: i64,
+    pub high: i64,
+}
+
+/// A topic as the broker describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicDescription {
+    pub name: String,
+    pub partitions: Vec<PartitionLog>,
+}
+
+impl TopicDescription {
+    /// Records between the watermarks (fewer where compaction removed some).
+    pub fn events(&self) -> i64 {
+        self.partitions
+            .iter()
+            .map(|p| (p.high - p.low).max(0))
+            .sum()
+    }
+}
+
 /// Which events of a plan to read, and how.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
@@ -149,6 +174,27 @@ pub trait Broker: Send + Sync {
         window: &Window,
         bounded: bool,
     ) -> anyhow::Result<Plan>;
+    /// A topic's partitions and watermarks; `None` when the cluster has no such topic.
+    fn describe(&self, topic: &str) -> anyhow::Result<Option<TopicDescription>> {
+        let all = self.topics()?;
+        let Some(found) = all.into_iter().find(|t| t.name == topic) else {
+            return Ok(None);
+        };
+        let partitions = found.partitions.clone();
+        let plan = self.plan(&[(found, partitions)], &Window::everything(), true)?;
+        Ok(Some(TopicDescription {
+            name: topic.to_string(),
+            partitions: plan
+                .partitions
+                .iter()
+                .map(|p| PartitionLog {
+                    partition: p.partition,
+                    low: p.low,
+                    high: p.high,
+                })
+                .collect(),
+        }))
+    }
     /// Starts reading `plan` in the background.
     fn read(&self, plan: Plan, options: ReadOptions) -> anyhow::Result<Reader>;
     /// A writer into this cluster.

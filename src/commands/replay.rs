@@ -12,7 +12,6 @@ use crate::broker::{self, Broker, Connection, Plan};
 use crate::config::ReplayJob;
 use crate::error::{EvtError, ExitStatus};
 use crate::pipeline::{self, thousands, Ended};
-use crate::position::Window;
 use crate::replay::{
     apply_checkpoint, parse_provenance, Checkpoint, DryRun, DryRunRow, Ledger, Pace, Pacer,
 };
@@ -41,21 +40,15 @@ struct Target {
 }
 
 fn inspect_target(target: &dyn Broker, job: &ReplayJob) -> anyhow::Result<Target> {
-    let all = target.topics()?;
-    let Some(found) = all.iter().find(|t| t.name == job.target_topic) else {
-        return Ok(Target {
+    Ok(match target.describe(&job.target_topic)? {
+        None => Target {
             partitions: None,
             events: 0,
-        });
-    };
-    let plan = target.plan(
-        &[(found.clone(), found.partitions.clone())],
-        &Window::everything(),
-        true,
-    )?;
-    Ok(Target {
-        partitions: Some(i32::try_from(found.partitions.len()).unwrap_or(i32::MAX)),
-        events: plan.total().unwrap_or(0),
+        },
+        Some(found) => Target {
+            partitions: Some(i32::try_from(found.partitions.len()).unwrap_or(i32::MAX)),
+            events: found.events(),
+        },
     })
 }
 
@@ -259,14 +252,10 @@ fn skip_already_written(
     source_topic: &str,
     plan: &mut Plan,
 ) -> anyhow::Result<()> {
-    let all = target.topics()?;
-    let found = broker::find_topics(&all, std::slice::from_ref(&job.target_topic))?;
-    let target_plan = target.plan(
-        &[(found[0].clone(), found[0].partitions.clone())],
-        &Window::everything(),
-        true,
-    )?;
-    let last: HashMap<i32, i64> = target_plan
+    let Some(found) = target.describe(&job.target_topic)? else {
+        return Ok(());
+    };
+    let last: HashMap<i32, i64> = found
         .partitions
         .iter()
         .filter(|p| p.high > p.low)
