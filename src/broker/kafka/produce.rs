@@ -128,7 +128,9 @@ impl TrackedWriter {
             .set("acks", "all")
             .set("linger.ms", "5")
             .set("batch.num.messages", "10000")
-            .set("queue.buffering.max.messages", "500000")
+            // Enough to keep the broker busy; small enough that a reader faster than the
+            // target holds at most ~100k records in memory.
+            .set("queue.buffering.max.messages", "100000")
             .set("message.timeout.ms", &delivery_ms)
             .set(
                 "socket.connection.setup.timeout.ms",
