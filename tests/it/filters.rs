@@ -266,3 +266,23 @@ fn tail_filters_live_events() {
     assert!(shown("2") && shown("3") && !shown("1"), "{lines:?}");
     assert_eq!(tail.wait(Duration::from_secs(20)), Some(0));
 }
+
+/// `--format value` and `--jq` print no headers, so evt does not ask the broker for them;
+/// a header filter still sees them (issue 9).
+#[test]
+fn header_filters_work_when_headers_are_not_printed() {
+    let topic = orders("headervalue");
+    let values = evt(&["read", &topic, "--header", "retry", "--format", "value"]);
+    values.ok();
+    assert_eq!(values.stdout.lines().count(), 6, "{}", values.stderr);
+    let envelope = evt(&[
+        "read",
+        &topic,
+        "--where-envelope",
+        r#".headers | any(.[0] == "retry")"#,
+        "--jq",
+        ".order_id",
+    ]);
+    envelope.ok();
+    assert_eq!(envelope.stdout.lines().count(), 6, "{}", envelope.stderr);
+}
