@@ -51,6 +51,8 @@ impl Feed {
         let (tx, batches) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
         let thread = std::thread::Builder::new()
             .name(name.into())
+            // Room to parse envelopes nested up to `limits::ENVELOPE_MAX_DEPTH`.
+            .stack_size(crate::limits::THREAD_STACK)
             .spawn(move || produce(tx))
             .expect("the OS can start a thread");
         Feed {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use regex::bytes::Regex;
 
-use crate::event::Event;
-use crate::jq::{self, Program};
+use crate::event::{Event, Unreadable};
+use crate::jq::{self, Program, Unparsed};
+use crate::limits::JQ_MAX_DEPTH;
 
 /// `--header NAME` (present) or `--header NAME=REGEX` (some value matches).
 #[derive(Debug, Clone)]
@@ -67,6 +68,9 @@ pub struct FilterStats {
     pub not_json: u64,
     /// Events on which a jq program failed at run time (e.g. `.a` of a number).
     pub jq_errors: u64,
+    /// Events jq could not safely look into: nested too deeply, or the program ran out of
+    /// steps or stack on them. Each is reported with its origin.
+    pub poison: u64,
 }
 
 /// A string that must appear in the raw value for a `--where` to be true: for the common
@@ -95,6 +99,8 @@ pub struct Filter {
     where_envelope: Vec<Program>,
     transform: Option<Program>,
     pub stats: FilterStats,
+    /// Poison events seen since the caller last took them: reported, and the stream goes on.
+    pub poisoned: Vec<Unreadable>,
 }
 
 impl Filter {
@@ -119,6 +125,7 @@ impl Filter {
                 .transpose()?,
             criteria,
             stats: FilterStats::default(),
+            poisoned: Vec::new(),
         })
     }
 
@@ -141,9 +148,14 @@ impl Filter {
         }
         let needs_value = !self.where_value.is_empty() || self.transform.is_some();
         let value = if needs_value {
-            match event.value.as_deref().and_then(jq::parse) {
-                Some(v) => Some(v),
-                None => {
+            let parsed = event.value.as_deref().map(jq::parse);
+            match parsed {
+                Some(Ok(v)) => Some(v),
+                Some(Err(Unparsed::TooDeep(depth))) => {
+                    self.poison(&event, too_deep("the value", depth));
+                    return;
+                }
+                Some(Err(Unparsed::NotJson)) | None => {
                     self.stats.not_json += 1;
                     return;
                 }
@@ -152,37 +164,82 @@ impl Filter {
             None
         };
         if let Some(v) = &value {
-            if !self.all_truthy(Target::Value, v) {
+            if !self.all_truthy(Target::Value, v, &event) {
                 return;
             }
         }
         if !self.where_envelope.is_empty() {
-            let Some(envelope) = jq::parse(event.to_envelope().as_bytes()) else {
-                self.stats.not_json += 1;
-                return;
+            let envelope = match jq::parse(event.to_envelope().as_bytes()) {
+                Ok(envelope) => envelope,
+                Err(Unparsed::TooDeep(depth)) => {
+                    self.poison(&event, too_deep("the envelope", depth));
+                    return;
+                }
+                Err(Unparsed::NotJson) => {
+                    self.stats.not_json += 1;
+                    return;
+                }
             };
-            if !self.all_truthy(Target::Envelope, &envelope) {
+            if !self.all_truthy(Target::Envelope, &envelope, &event) {
                 return;
             }
         }
         self.stats.matched += 1;
-        match (&self.transform, value) {
-            (Some(program), Some(v)) => {
-                for out in program.run(v) {
-                    match out {
-                        Ok(out) => {
-                            if !emit(Passed::Json(&event, jq::to_json(&out))) {
-                                return;
-                            }
-                        }
-                        Err(_) => self.stats.jq_errors += 1,
+        let (Some(program), Some(v)) = (&self.transform, value) else {
+            emit(Passed::Event(event));
+            return;
+        };
+        let (mut refused, mut deep) = (None, None);
+        for out in program.run(v) {
+            let out = match out {
+                Ok(out) => jq::to_json(&out),
+                Err(_) => match jq::tripped() {
+                    Some(why) => {
+                        refused = Some(why);
+                        break;
+                    }
+                    None => {
+                        self.stats.jq_errors += 1;
+                        continue;
+                    }
+                },
+            };
+            match out {
+                Ok(json) => {
+                    if !emit(Passed::Json(&event, json)) {
+                        return;
                     }
                 }
-            }
-            _ => {
-                emit(Passed::Event(event));
+                Err(depth) => deep = Some(depth),
             }
         }
+        if let Some(why) = refused {
+            self.refused(Target::Transform, 0, why, &event);
+        } else if let Some(depth) = deep {
+            self.poison(&event, too_deep("a --jq result", depth));
+        }
+    }
+
+    /// Reports an event jq could not look into; an interrupt is not the event's fault.
+    fn refused(&mut self, target: Target, index: usize, why: &'static str, event: &Event) {
+        if why == jq::INTERRUPTED {
+            return;
+        }
+        let c = &self.criteria;
+        let (flag, code) = match target {
+            Target::Value => ("--where", &c.where_value[index]),
+            Target::Envelope => ("--where-envelope", &c.where_envelope[index]),
+            Target::Transform => ("--jq", c.transform.as_ref().expect("a transform ran")),
+        };
+        self.poison(event, format!("{flag} '{code}' {why}; event skipped"));
+    }
+
+    fn poison(&mut self, event: &Event, reason: String) {
+        self.stats.poison += 1;
+        self.poisoned.push(Unreadable {
+            origin: event.origin.clone(),
+            reason,
+        });
     }
 
     /// Key, header and byte tests: no parsing.
@@ -235,28 +292,49 @@ impl Filter {
         self.required.iter().all(|f| f.find(value).is_some())
     }
 
-    fn all_truthy(&mut self, target: Target, input: &jaq_json::Val) -> bool {
+    fn all_truthy(&mut self, target: Target, input: &jaq_json::Val, event: &Event) -> bool {
         let programs = match target {
             Target::Value => &self.where_value,
             Target::Envelope => &self.where_envelope,
+            Target::Transform => unreachable!("a transform is not a test"),
         };
-        for program in programs {
+        let mut failed = None;
+        for (index, program) in programs.iter().enumerate() {
             match program.is_truthy(input.clone()) {
                 Ok(true) => {}
                 Ok(false) => return false,
                 Err(_) => {
-                    self.stats.jq_errors += 1;
-                    return false;
+                    failed = Some((index, jq::tripped()));
+                    break;
                 }
             }
         }
-        true
+        match failed {
+            None => true,
+            Some((index, Some(why))) => {
+                self.refused(target, index, why, event);
+                false
+            }
+            Some((_, None)) => {
+                self.stats.jq_errors += 1;
+                false
+            }
+        }
     }
 }
 
+fn too_deep(what: &str, depth: usize) -> String {
+    format!(
+        "{what} is nested {}{depth} levels deep, more than jq may look into ({JQ_MAX_DEPTH}); event skipped",
+        if depth > JQ_MAX_DEPTH { "at least " } else { "" }
+    )
+}
+
+#[derive(Clone, Copy)]
 enum Target {
     Value,
     Envelope,
+    Transform,
 }
 
 /// What passes the filters: the event itself, or one `--jq` result (plain JSON) with the
@@ -350,7 +428,8 @@ mod tests {
                 scanned: 4,
                 matched: 4,
                 not_json: 0,
-                jq_errors: 0
+                jq_errors: 0,
+                poison: 0
             }
         );
     }
@@ -412,7 +491,8 @@ mod tests {
                 scanned: 4,
                 matched: 1,
                 not_json: 1,
-                jq_errors: 0
+                jq_errors: 0,
+                poison: 0
             }
         );
     }

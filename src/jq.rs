@@ -2,9 +2,14 @@
 //! implementation in Rust. Programs are checked when the configuration is built, so a syntax
 //! error is a one-line usage error before any broker is contacted.
 
+use std::cell::{Cell, RefCell};
+
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data, Compiler, Ctx, Native, Vars};
 use jaq_json::Val;
+
+use crate::limits::{JQ_MAX_DEPTH, JQ_STACK, JQ_STEPS};
+use crate::stop::Stop;
 
 type Data = data::JustLut<Val>;
 
@@ -97,8 +102,10 @@ impl Program {
         Ok(Program { filter })
     }
 
-    /// Runs the program on one input; `Err` is a jq runtime error (e.g. `.a` on a number).
+    /// Runs the program on one input; `Err` is a jq runtime error (e.g. `.a` on a number),
+    /// or a refusal of the guard (see [`tripped`]). Each call gets a fresh step budget.
     pub fn run(&self, input: Val) -> impl Iterator<Item = Result<Val, String>> + '_ {
+        guard_start();
         let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
         self.filter
             .id
@@ -117,17 +124,131 @@ impl Program {
     }
 }
 
-/// Parses JSON bytes into a jq value.
-pub fn parse(bytes: &[u8]) -> Option<Val> {
-    jaq_json::read::parse_single(bytes).ok()
+/// Why a value was not handed to jq.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unparsed {
+    NotJson,
+    /// Nested more deeply than [`JQ_MAX_DEPTH`] (at least this deep).
+    TooDeep(usize),
 }
 
-/// Writes a jq value as compact one-line JSON.
-pub fn to_json(value: &Val) -> Vec<u8> {
+/// Parses JSON bytes into a jq value, refusing values nested too deeply for jq to walk.
+pub fn parse(bytes: &[u8]) -> Result<Val, Unparsed> {
+    let depth = crate::limits::nesting(bytes, JQ_MAX_DEPTH);
+    if depth > JQ_MAX_DEPTH {
+        return Err(Unparsed::TooDeep(depth));
+    }
+    jaq_json::read::parse_single(bytes).map_err(|_| Unparsed::NotJson)
+}
+
+/// What a guard refusal says.
+pub const OUT_OF_STEPS: &str = "did not finish within the step budget (an endless loop?)";
+pub const OUT_OF_STACK: &str = "recursed too deeply";
+pub const INTERRUPTED: &str = "interrupted";
+
+/// The state of the guard on this thread: jq evaluation runs where the pipeline runs.
+struct Guard {
+    steps: Cell<u64>,
+    /// Stack address where the current evaluation started.
+    base: Cell<usize>,
+    tripped: Cell<Option<&'static str>>,
+    stop: RefCell<Option<Stop>>,
+}
+
+thread_local! {
+    static GUARD: Guard = const {
+        Guard {
+            steps: Cell::new(JQ_STEPS),
+            base: Cell::new(0),
+            tripped: Cell::new(None),
+            stop: RefCell::new(None),
+        }
+    };
+}
+
+/// jq programs evaluated on this thread stop within a moment of `stop` being interrupted.
+pub fn watch(stop: &Stop) {
+    jaq_core::guard::set_step_hook(step);
+    GUARD.with(|g| *g.stop.borrow_mut() = Some(stop.clone()));
+}
+
+/// Why the last evaluation on this thread was refused, if it was.
+pub fn tripped() -> Option<&'static str> {
+    GUARD.with(|g| g.tripped.get())
+}
+
+fn stack_address() -> usize {
+    let here = 0u8;
+    std::hint::black_box(&here) as *const u8 as usize
+}
+
+fn guard_start() {
+    jaq_core::guard::set_step_hook(step);
+    GUARD.with(|g| {
+        g.steps.set(JQ_STEPS);
+        g.base.set(stack_address());
+        g.tripped.set(None);
+    });
+}
+
+/// Called by jaq at every step; a refusal sticks until the next evaluation starts, so that
+/// `try` cannot swallow it.
+fn step() -> Result<(), &'static str> {
+    GUARD.with(|g| {
+        if let Some(why) = g.tripped.get() {
+            return Err(why);
+        }
+        let left = g.steps.get();
+        let why = if left == 0 {
+            Some(OUT_OF_STEPS)
+        } else if g.base.get().saturating_sub(stack_address()) > JQ_STACK {
+            Some(OUT_OF_STACK)
+        } else if left % 1024 == 0 && g.stop.borrow().as_ref().is_some_and(Stop::interrupted) {
+            Some(INTERRUPTED)
+        } else {
+            None
+        };
+        g.steps.set(left.saturating_sub(1));
+        match why {
+            Some(why) => {
+                g.tripped.set(Some(why));
+                Err(why)
+            }
+            None => Ok(()),
+        }
+    })
+}
+
+/// Writes a jq value as compact one-line JSON; `Err` with its depth when it nests more
+/// deeply than [`JQ_MAX_DEPTH`] (the writer recurses).
+pub fn to_json(value: &Val) -> Result<Vec<u8>, usize> {
+    let depth = depth(value, JQ_MAX_DEPTH);
+    if depth > JQ_MAX_DEPTH {
+        return Err(depth);
+    }
     let mut out = Vec::new();
     jaq_json::write::write(&mut out, &jaq_json::write::Pp::default(), 0, value)
         .expect("writing to a Vec cannot fail");
-    out
+    Ok(out)
+}
+
+/// How deeply a value nests, without recursing; exact up to `cap`, then `cap + 1`.
+fn depth(value: &Val, cap: usize) -> usize {
+    let mut deepest = 0;
+    let mut todo = vec![(value, 0usize)];
+    while let Some((v, d)) = todo.pop() {
+        let children: Box<dyn Iterator<Item = &Val>> = match v {
+            Val::Arr(items) => Box::new(items.iter()),
+            Val::Obj(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(d + 1);
+        if deepest > cap {
+            return deepest;
+        }
+        todo.extend(children.map(|c| (c, d + 1)));
+    }
+    deepest
 }
 
 #[cfg(test)]
@@ -167,7 +288,7 @@ mod tests {
         let p = Program::compile("--jq", "{id: .order_id, n: (.items | length)}").unwrap();
         let out: Vec<Vec<u8>> = p
             .run(parse(br#"{"order_id":7,"items":[1,2]}"#).unwrap())
-            .map(|v| to_json(&v.unwrap()))
+            .map(|v| to_json(&v.unwrap()).unwrap())
             .collect();
         assert_eq!(out, vec![br#"{"id":7,"n":2}"#.to_vec()]);
     }

@@ -13,6 +13,7 @@ pub mod event;
 pub mod feed;
 pub mod filter;
 pub mod jq;
+pub mod limits;
 pub mod pipeline;
 pub mod playground;
 pub mod position;

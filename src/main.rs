@@ -8,10 +8,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 use evt::error::{exit_status_of, ExitStatus};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = evt::cli::Cli::parse();
-    match evt::run(cli).await {
+    // Filters run on blocking threads: give them room to parse, evaluate and drop values
+    // nested up to the limits in `evt::limits`.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(evt::limits::THREAD_STACK)
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(evt::run(cli)) {
         Ok(status) => status.into(),
         Err(error) => {
             eprintln!("evt: {}", one_line(&error));

@@ -70,6 +70,7 @@ pub fn run(
     stop: &Stop,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    crate::jq::watch(stop);
     let mut state = Loop {
         options,
         ended: Ended::Completed,
@@ -198,6 +199,9 @@ impl Loop<'_> {
         if filter.stats.matched == matched {
             sink.passed_over(&origin);
         }
+        for bad in filter.poisoned.drain(..) {
+            eprintln!("evt: {}: {}", bad.origin, bad.reason);
+        }
         flow
     }
 
@@ -295,7 +299,10 @@ impl OrderWatch {
 impl Outcome {
     /// True when the run saw something the user should hear about even without `-v`.
     pub fn notable(&self) -> bool {
-        self.unreadable > 0 || self.outside_window > 0 || !self.out_of_order.is_empty()
+        self.unreadable > 0
+            || self.outside_window > 0
+            || !self.out_of_order.is_empty()
+            || self.filter.is_some_and(|f| f.poison > 0)
     }
 
     /// Notes on what the window and the input held besides plain events.
@@ -317,6 +324,12 @@ impl Outcome {
             notes.push(format!(
                 "{} input(s) were not events (see above)",
                 thousands(self.unreadable)
+            ));
+        }
+        if let Some(poison) = self.filter.map(|f| f.poison).filter(|&n| n > 0) {
+            notes.push(format!(
+                "{} event(s) were skipped because jq could not safely look into them (see above)",
+                thousands(poison)
             ));
         }
         notes
@@ -356,6 +369,7 @@ impl Report for Outcome {
             "matched": self.filter.map(|f| f.matched),
             "not_json": self.filter.map(|f| f.not_json),
             "jq_errors": self.filter.map(|f| f.jq_errors),
+            "poison": self.filter.map(|f| f.poison),
             "printed": self.emitted,
             "unreadable": self.unreadable,
             "outside_window": self.outside_window,

@@ -4,6 +4,7 @@
 
 mod json;
 mod pretty;
+pub mod safe;
 mod table;
 mod value;
 
@@ -62,13 +63,15 @@ pub fn printer(output: &Output) -> Box<dyn Printer> {
     }
 }
 
-/// Where an event is, as a person reads it: `orders/2@1532`, or `dump.jsonl:7`.
+/// Where an event is, as a person reads it: `orders/2@1532`, or `dump.jsonl:7` (a file name
+/// is shown terminal-safe).
 pub fn place(event: &Event) -> String {
-    match (&event.origin, &event.topic, event.partition, event.offset) {
+    let place = match (&event.origin, &event.topic, event.partition, event.offset) {
         (crate::event::Origin::Record { .. }, _, _, _) => event.origin.to_string(),
         (origin, Some(topic), Some(p), Some(o)) => format!("{topic}/{p}@{o} ({origin})"),
         (origin, ..) => origin.to_string(),
-    }
+    };
+    safe::line(&place).into_owned()
 }
 
 /// An event's schema violations, as `--validate` shows them inline.

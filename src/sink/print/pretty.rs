@@ -1,8 +1,10 @@
 //! `--format pretty`: a header line per event (where, when, key, headers) and its value as
 //! indented JSON, coloured when colour is on. Key order and number text are kept as sent.
 
-use super::Printer;
+use super::{safe, Printer};
 use crate::event::{format_timestamp, Event, Payload};
+use crate::limits::{PRETTY_MAX_BYTES, PRETTY_MAX_INDENT};
+use crate::pipeline::thousands;
 
 const RESET: &str = "\x1b[0m";
 const WHERE: &str = "\x1b[1;33m";
@@ -49,7 +51,7 @@ impl PrettyPrinter {
                 .as_deref()
                 .map_or_else(|| "null".to_string(), shown_bytes);
             out.extend_from_slice(b"  ");
-            self.paint(out, HEADER, &format!("{}={value}", h.name));
+            self.paint(out, HEADER, &format!("{}={value}", safe::line(&h.name)));
         }
         out.push(b'\n');
     }
@@ -71,15 +73,19 @@ impl PrettyPrinter {
                 self.paint(out, LITERAL, "null");
             }
             Payload::Text(text) => {
-                for (i, line) in text.split('\n').enumerate() {
+                let shown = cut(text, PRETTY_MAX_BYTES);
+                for (i, line) in shown.split('\n').enumerate() {
                     if i > 0 {
                         out.push(b'\n');
                     }
                     out.extend_from_slice(b"  ");
-                    out.extend_from_slice(line.as_bytes());
+                    out.extend_from_slice(safe::text(line).as_bytes());
                 }
                 if text.is_empty() {
                     self.paint(out, NOTE, "(empty)");
+                }
+                if shown.len() < text.len() {
+                    self.truncated(text.len(), out);
                 }
             }
             Payload::Binary(bytes) => {
@@ -90,16 +96,24 @@ impl PrettyPrinter {
         out.push(b'\n');
     }
 
-    /// Indents valid one-line JSON text, keeping its tokens exactly as written.
+    /// Indents valid one-line JSON text, keeping its tokens exactly as written (unsafe
+    /// characters in strings escaped). Levels deeper than [`PRETTY_MAX_INDENT`] stay on one
+    /// line; past [`PRETTY_MAX_BYTES`] of output the rest is cut, with a marker.
     fn indent(&self, text: &str, out: &mut Vec<u8>) {
         let bytes = text.as_bytes();
+        let limit = out.len() + PRETTY_MAX_BYTES;
         let mut depth = 0usize;
         let mut i = 0;
+        let laid_out = |depth: usize| depth <= PRETTY_MAX_INDENT;
         let newline = |out: &mut Vec<u8>, depth: usize| {
             out.push(b'\n');
             out.resize(out.len() + 2 + depth * 2, b' ');
         };
         while i < bytes.len() {
+            if out.len() > limit {
+                self.truncated(bytes.len(), out);
+                return;
+            }
             let b = bytes[i];
             match b {
                 b' ' | b'\t' | b'\r' | b'\n' => i += 1,
@@ -112,19 +126,25 @@ impl PrettyPrinter {
                     } else {
                         out.push(b);
                         depth += 1;
-                        newline(out, depth);
+                        if laid_out(depth) {
+                            newline(out, depth);
+                        }
                         i += 1;
                     }
                 }
                 b'}' | b']' => {
+                    if laid_out(depth) {
+                        newline(out, depth.saturating_sub(1));
+                    }
                     depth = depth.saturating_sub(1);
-                    newline(out, depth);
                     out.push(b);
                     i += 1;
                 }
                 b',' => {
                     out.push(b',');
-                    newline(out, depth);
+                    if laid_out(depth) {
+                        newline(out, depth);
+                    }
                     i += 1;
                 }
                 b':' => {
@@ -134,7 +154,8 @@ impl PrettyPrinter {
                 b'"' => {
                     let end = string_end(bytes, i);
                     let is_field = bytes.get(skip_ws(bytes, end)) == Some(&b':');
-                    self.paint(out, if is_field { FIELD } else { STRING }, &text[i..end]);
+                    let token = safe::json_token(&text[i..end]);
+                    self.paint(out, if is_field { FIELD } else { STRING }, &token);
                     i = end;
                 }
                 _ => {
@@ -150,6 +171,32 @@ impl PrettyPrinter {
             }
         }
     }
+
+    /// The marker after a value cut short.
+    fn truncated(&self, whole: usize, out: &mut Vec<u8>) {
+        out.push(b'\n');
+        out.extend_from_slice(b"  ");
+        self.paint(
+            out,
+            NOTE,
+            &format!(
+                "… (cut: the value is {} bytes; --format value or json shows it whole)",
+                thousands(whole as u64)
+            ),
+        );
+    }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
@@ -172,10 +219,10 @@ fn string_end(bytes: &[u8], start: usize) -> usize {
     bytes.len()
 }
 
-/// Keys and header values as a person reads them: text, else base64 marked as such.
+/// Keys and header values as a person reads them: safe text, else base64 marked as such.
 fn shown_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.escape_debug().to_string(),
+        Ok(text) => safe::line(text).into_owned(),
         Err(_) => {
             use base64::Engine;
             format!(
@@ -213,7 +260,7 @@ impl Printer for PrettyPrinter {
         self.paint(
             out,
             INVALID,
-            &format!("  ✗ invalid against {}", invalid.schema),
+            &format!("  ✗ invalid against {}", safe::line(&invalid.schema)),
         );
         out.push(b'\n');
         for v in &invalid.violations {
@@ -225,7 +272,7 @@ impl Printer for PrettyPrinter {
             self.paint(
                 out,
                 INVALID,
-                &format!("    {pointer}: {} [{}]", v.message, v.keyword),
+                &safe::line(&format!("    {pointer}: {} [{}]", v.message, v.keyword)),
             );
             out.push(b'\n');
         }
@@ -283,5 +330,80 @@ mod tests {
         assert!(render(None, false).ends_with("  (tombstone)\n"));
         assert!(render(Some(b"hello\nworld"), false).ends_with("  hello\n  world\n"));
         assert!(render(Some(&[0xff, 0xfe]), false).ends_with("  (2 bytes of binary)\n"));
+    }
+
+    #[test]
+    fn hostile_text_cannot_drive_the_terminal() {
+        let hostile = "\x1b]0;pwned\x07\x1b[2J\rover\x08\u{202e}txt.exe";
+        let event = Event {
+            key: Some(hostile.as_bytes().to_vec()),
+            value: Some(hostile.as_bytes().to_vec()),
+            headers: vec![Header {
+                name: hostile.into(),
+                value: Some(hostile.as_bytes().to_vec()),
+            }],
+            ..Event::new(crate::event::Origin::Line {
+                file: Arc::from(hostile),
+                line: 1,
+            })
+        };
+        let json = format!(r#"{{"a\u001b":"{}"}}"#, "\u{202e}\u{9b}2J");
+        for e in [
+            event.clone(),
+            Event {
+                value: Some(json.into_bytes()),
+                ..event
+            },
+        ] {
+            let mut out = Vec::new();
+            PrettyPrinter::new(false).print(&e, &mut out);
+            let text = String::from_utf8(out).unwrap();
+            for c in ['\x1b', '\x07', '\r', '\x08', '\u{202e}', '\u{9b}'] {
+                assert!(!text.contains(c), "{c:?} sent raw in {text:?}");
+            }
+            assert!(
+                text.contains("\\u{1b}]0;pwned") || text.contains("\\u202e"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_values_stay_small_and_say_so() {
+        // 100,000 levels: indenting every level would print ~10 GB.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let text = render(Some(deep.as_bytes()), false);
+        assert!(text.len() < 2 * PRETTY_MAX_BYTES, "{} bytes", text.len());
+        let indented = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with('['))
+            .count();
+        assert_eq!(
+            indented,
+            PRETTY_MAX_INDENT + 1,
+            "levels past the limit share one line"
+        );
+        assert!(
+            text.trim_end().ends_with("]"),
+            "20 KB of output fits: nothing is cut"
+        );
+        let wide = format!("[{}]", vec!["\"abcdefgh\""; 300_000].join(","));
+        let text = render(Some(wide.as_bytes()), false);
+        assert!(
+            text.len() < PRETTY_MAX_BYTES + 64 * 1024,
+            "{} bytes",
+            text.len()
+        );
+        assert!(
+            text.contains(
+                "… (cut: the value is 3,300,001 bytes; --format value or json shows it whole)"
+            ),
+            "{}",
+            &text[text.len() - 200..]
+        );
+        let long_text = "x".repeat(3 * PRETTY_MAX_BYTES);
+        let text = render(Some(long_text.as_bytes()), false);
+        assert!(text.len() < PRETTY_MAX_BYTES + 1024);
+        assert!(text.contains("(cut: the value is 3,145,728 bytes"));
     }
 }

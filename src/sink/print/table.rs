@@ -109,18 +109,13 @@ fn cell(bytes: Option<&[u8]>) -> String {
         match c {
             '\n' => shown.push('⏎'),
             '\t' => shown.push(' '),
-            c if c.is_control() || is_bidi_control(c) => {
+            c if c.is_control() || super::safe::is_bidi_control(c) => {
                 shown.push_str(&c.escape_unicode().to_string());
             }
             c => shown.push(c),
         }
     }
     shown
-}
-
-/// Characters that reorder text on a terminal (U+202A–U+202E, U+2066–U+2069).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 impl Printer for TablePrinter {

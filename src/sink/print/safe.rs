@@ -1,0 +1,80 @@
+//! Text a person's terminal will show: control characters (C0, DEL, C1) and the characters
+//! that reorder text (bidi overrides and isolates) are shown as escapes, never sent. An
+//! event cannot retitle the window, clear the screen, move the cursor, overwrite a line with
+//! a carriage return or hide text behind a right-to-left override.
+
+use std::borrow::Cow;
+
+/// Characters that reorder text on a terminal: U+202A–U+202E, U+2066–U+2069, and the
+/// implicit marks U+200E, U+200F, U+061C.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    )
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// `text` with every unsafe character written as `\u{1b}`; newlines and tabs too.
+pub fn line(text: &str) -> Cow<'_, str> {
+    escaped(text, |c, out| out.push_str(&c.escape_unicode().to_string()))
+}
+
+/// Like [`line`] but keeps tabs (a multi-line text is split on newlines by the caller).
+pub fn text(text: &str) -> Cow<'_, str> {
+    escaped(text, |c, out| match c {
+        '\t' => out.push('\t'),
+        c => out.push_str(&c.escape_unicode().to_string()),
+    })
+}
+
+/// A JSON string token as written in the event: unsafe characters (which JSON allows raw
+/// from DEL on) become JSON escapes, so the shown text is still the same JSON.
+pub fn json_token(token: &str) -> Cow<'_, str> {
+    escaped(token, |c, out| {
+        for unit in c.encode_utf16(&mut [0; 2]) {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
+    })
+}
+
+fn escaped(text: &str, mut escape: impl FnMut(char, &mut String)) -> Cow<'_, str> {
+    let Some(first) = text.find(is_unsafe) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
+        if is_unsafe(c) {
+            escape(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_text_is_untouched() {
+        assert!(matches!(line("order-17 ✓ 東京"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_shown_not_sent() {
+        let hostile = "a\x1b]0;pwned\x07b\x1b[2Jc\rd\x08e\u{202e}f\u{9b}g\x7f";
+        let shown = line(hostile);
+        for c in ['\x1b', '\x07', '\r', '\x08', '\u{202e}', '\u{9b}', '\x7f'] {
+            assert!(!shown.contains(c), "{c:?} in {shown:?}");
+        }
+        assert_eq!(line("x\ny\tz"), "x\\u{a}y\\u{9}z");
+        assert_eq!(text("x\tz\r"), "x\tz\\u{d}");
+        assert_eq!(json_token("\"a\u{202e}b\u{9b}\""), "\"a\\u202eb\\u009b\"");
+    }
+}
