@@ -57,6 +57,8 @@ pub struct ReplayJob {
     pub pace: Pace,
     pub resume: Option<PathBuf>,
     pub checkpoint: PathBuf,
+    /// Report and skip records the target will never accept, instead of stopping.
+    pub skip_bad: bool,
 }
 
 /// `evt produce`.
@@ -460,6 +462,7 @@ pub fn replay_job(
         pace,
         resume: args.resume,
         checkpoint,
+        skip_bad: args.skip_bad,
     })
 }
 
