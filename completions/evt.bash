@@ -553,7 +553,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__replay)
-            opts="-p -b -X -v -h -V --to --from --until --partition --to-brokers --to-profile --partitioner --no-provenance --append --dry-run --format --rate --pace --max-gap --resume --checkpoint --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -b -X -v -h -V --to --from --until --partition --to-brokers --to-profile --partitioner --no-provenance --append --dry-run --format --rate --pace --max-gap --resume --checkpoint --skip-bad --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -141,6 +141,7 @@ complete -c evt -n "__fish_evt_using_subcommand replay" -l timeout -d 'How long 
 complete -c evt -n "__fish_evt_using_subcommand replay" -l no-provenance -d 'Do not add the evt-source header (topic/partition/offset of the original)'
 complete -c evt -n "__fish_evt_using_subcommand replay" -l append -d 'Allow writing into a target that already holds events'
 complete -c evt -n "__fish_evt_using_subcommand replay" -l dry-run -d 'Print the plan (per partition: offsets, count, first/last time, target) and write nothing'
+complete -c evt -n "__fish_evt_using_subcommand replay" -l skip-bad -d 'Report records the target will never accept (too large, or malformed lines in a file) and go on, instead of stopping at the first one'
 complete -c evt -n "__fish_evt_using_subcommand replay" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
 complete -c evt -n "__fish_evt_using_subcommand replay" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand replay" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
@@ -155,7 +156,7 @@ complete -c evt -n "__fish_evt_using_subcommand produce" -l config -d 'A file of
 complete -c evt -n "__fish_evt_using_subcommand produce" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -l values -d 'Lines are plain values (each line\'s bytes as the value, no key): --input values'
-complete -c evt -n "__fish_evt_using_subcommand produce" -l skip-bad -d 'Report bad lines and go on, instead of stopping at the first one'
+complete -c evt -n "__fish_evt_using_subcommand produce" -l skip-bad -d 'Report bad lines and records too large to write, and go on, instead of stopping at the first one'
 complete -c evt -n "__fish_evt_using_subcommand produce" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand produce" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand produce" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -156,6 +156,7 @@ key\:"murmur2 of the key, as the Java client does"))' \
 '--no-provenance[Do not add the evt-source header (topic/partition/offset of the original)]' \
 '--append[Allow writing into a target that already holds events]' \
 '--dry-run[Print the plan (per partition\: offsets, count, first/last time, target) and write nothing]' \
+'--skip-bad[Report records the target will never accept (too large, or malformed lines in a file) and go on, instead of stopping at the first one]' \
 '--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
@@ -177,7 +178,7 @@ _arguments "${_arguments_options[@]}" : \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
 '(--input)--values[Lines are plain values (each line'\''s bytes as the value, no key)\: --input values]' \
-'--skip-bad[Report bad lines and go on, instead of stopping at the first one]' \
+'--skip-bad[Report bad lines and records too large to write, and go on, instead of stopping at the first one]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
 '*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \

@@ -152,6 +152,11 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
 
+    /// Report records the target will never accept (too large, or malformed lines in a file)
+    /// and go on, instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_bad: bool,
+
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -238,7 +243,8 @@ pub struct ProduceArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Report bad lines and go on, instead of stopping at the first one.
+    /// Report bad lines and records too large to write, and go on, instead of stopping at
+    /// the first one.
     #[arg(long)]
     pub skip_bad: bool,
 }

@@ -57,9 +57,80 @@ pub enum EvtError {
     /// Input that is not what the command reads, at its origin: exit 2.
     #[error("{origin}: {reason}")]
     BadInput { origin: String, reason: String },
+    /// A record the producer (or the broker) will never accept as configured, because of its
+    /// size: exit 2, like any input the target cannot take.
+    #[error("{}", too_large_message(origin, *bytes, *limit))]
+    TooLarge {
+        origin: String,
+        bytes: u64,
+        limit: SizeLimit,
+    },
     /// The broker could not be reached or refused a request: exit 3.
     #[error("{0}")]
     Broker(String),
+}
+
+/// Whose limit a record is too large for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeLimit {
+    /// The producer's `message.max.bytes` (checked before sending).
+    Producer(u64),
+    /// The broker's or the topic's (its answer to the write).
+    Broker,
+}
+
+impl SizeLimit {
+    fn describe(self) -> String {
+        match self {
+            SizeLimit::Producer(limit) => {
+                format!("too large for the producer's limit message.max.bytes={limit}")
+            }
+            SizeLimit::Broker => "refused by the broker as too large".into(),
+        }
+    }
+}
+
+/// `record dump.jsonl:301 is 2,097,152 bytes, too large for …: raise it with … or pass
+/// --skip-bad to skip it`.
+fn too_large_message(origin: &str, bytes: u64, limit: SizeLimit) -> String {
+    let raise = match limit {
+        SizeLimit::Producer(_) => format!(
+            "raise it with -X message.max.bytes={} (the topic's max.message.bytes must allow it too)",
+            suggested_limit(bytes)
+        ),
+        SizeLimit::Broker => format!(
+            "raise the topic's max.message.bytes (or the broker's message.max.bytes) to at least {}",
+            suggested_limit(bytes)
+        ),
+    };
+    format!(
+        "record {origin} is {} bytes, {}: {raise}, or pass --skip-bad to skip it",
+        crate::pipeline::thousands(bytes),
+        limit.describe()
+    )
+}
+
+/// A round limit with room for the record's framing: the next whole 100,000 bytes above it.
+fn suggested_limit(bytes: u64) -> u64 {
+    (bytes + 1024).div_ceil(100_000) * 100_000
+}
+
+impl EvtError {
+    /// The line printed for a record `--skip-bad` skipped because of its size.
+    pub fn skipped_note(&self) -> Option<String> {
+        match self {
+            EvtError::TooLarge {
+                origin,
+                bytes,
+                limit,
+            } => Some(format!(
+                "record {origin} is {} bytes, {}; skipped (--skip-bad)",
+                crate::pipeline::thousands(*bytes),
+                limit.describe()
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl EvtError {
@@ -79,8 +150,21 @@ impl EvtError {
             | EvtError::BadPosition { .. }
             | EvtError::BadSchema(_)
             | EvtError::UnknownTopic(_)
-            | EvtError::BadInput { .. } => ExitStatus::Usage,
+            | EvtError::BadInput { .. }
+            | EvtError::TooLarge { .. } => ExitStatus::Usage,
         }
+    }
+}
+
+/// Separates a record too large to send from other errors: `Ok(Err(too_large))` for the
+/// first, `Err` for the rest.
+pub fn too_large(result: anyhow::Result<()>) -> anyhow::Result<Result<(), EvtError>> {
+    match result {
+        Ok(()) => Ok(Ok(())),
+        Err(e) if matches!(e.downcast_ref(), Some(EvtError::TooLarge { .. })) => {
+            Ok(Err(e.downcast::<EvtError>().expect("checked above")))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -123,5 +207,33 @@ mod tests {
         let unknown = anyhow::Error::new(EvtError::UnknownTopic("topic 'x' not found".into()));
         assert_eq!(exit_status_of(&unknown), ExitStatus::Usage);
         assert_eq!(exit_status_of(&anyhow::anyhow!("other")), ExitStatus::Usage);
+    }
+
+    #[test]
+    fn too_large_names_the_record_its_size_and_the_setting() {
+        let e = EvtError::TooLarge {
+            origin: "dump.jsonl:5001".into(),
+            bytes: 2_097_152,
+            limit: SizeLimit::Producer(1_000_000),
+        };
+        assert_eq!(
+            e.to_string(),
+            "record dump.jsonl:5001 is 2,097,152 bytes, too large for the producer's limit \
+             message.max.bytes=1000000: raise it with -X message.max.bytes=2100000 (the topic's \
+             max.message.bytes must allow it too), or pass --skip-bad to skip it"
+        );
+        assert_eq!(e.status(), ExitStatus::Usage);
+        assert_eq!(
+            e.skipped_note().unwrap(),
+            "record dump.jsonl:5001 is 2,097,152 bytes, too large for the producer's limit \
+             message.max.bytes=1000000; skipped (--skip-bad)"
+        );
+        let broker = EvtError::TooLarge {
+            origin: "orders/0@7".into(),
+            bytes: 1_500_000,
+            limit: SizeLimit::Broker,
+        };
+        assert!(broker.to_string().contains("max.message.bytes"));
+        assert!(broker.to_string().contains("orders/0@7"));
     }
 }

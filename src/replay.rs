@@ -64,6 +64,11 @@ impl Ledger {
         l.next_unsent = l.next_unsent.max(offset + 1);
     }
 
+    /// A sent record that will never be written (`--skip-bad` skips it): done, not written.
+    pub fn dropped(&mut self, lane: usize, offset: i64) {
+        self.lanes[lane].in_flight.remove(&offset);
+    }
+
     pub fn delivered(&mut self, lane: usize, offset: i64, outcome: Result<(), String>) {
         match outcome {
             Ok(()) => {

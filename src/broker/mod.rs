@@ -139,13 +139,33 @@ pub struct Tag {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub tag: Tag,
-    pub outcome: Result<(), String>,
+    pub outcome: Result<(), Failure>,
+}
+
+/// Why a record was not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Refused because of its size (key, value and headers: `bytes`); sending it again
+    /// will not help.
+    TooLarge { bytes: u64 },
+    /// Anything else (timed out, broker down, not authorised).
+    Other(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::TooLarge { bytes } => write!(f, "a record of {bytes} bytes is too large"),
+            Failure::Other(reason) => f.write_str(reason),
+        }
+    }
 }
 
 /// Writes events into topics, every record confirmed (or failed) on its own.
 pub trait Writer: Send {
     /// Queues one event for `topic` (its partition when `partition` is set, else by key),
-    /// with an extra header when given.
+    /// with an extra header when given. A record larger than the producer accepts is an
+    /// [`crate::error::EvtError::TooLarge`] naming the event's origin; nothing is queued then.
     fn send(
         &self,
         topic: &str,

@@ -25,11 +25,16 @@ pub fn run(connection: &Connection, job: &ProduceJob, stop: &Stop) -> anyhow::Re
     )?;
     let unconfirmed = sink.unconfirmed();
     eprintln!(
-        "evt: wrote {} event(s) to '{}'{}{}",
+        "evt: wrote {} event(s) to '{}'{}{}{}",
         sink.confirmed,
         job.topic,
         if sink.bad > 0 {
             format!(", {} bad line(s)", sink.bad)
+        } else {
+            String::new()
+        },
+        if sink.too_large > 0 {
+            format!(", {} too large record(s) skipped", sink.too_large)
         } else {
             String::new()
         },
@@ -52,6 +57,10 @@ pub fn run(connection: &Connection, job: &ProduceJob, stop: &Stop) -> anyhow::Re
         return Err(EvtError::broker(format!(
             "{unconfirmed} event(s) had no delivery report within the timeout; the broker may be down"
         )));
+    }
+    // The events before it are written (the summary counts them), nothing after it.
+    if let Some(refused) = sink.refused.take() {
+        return Err(refused);
     }
     if let Some(origin) = &sink.stopped_at {
         return Err(EvtError::usage(format!(

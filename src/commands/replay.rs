@@ -143,6 +143,7 @@ fn copy(
         target_topic: job.target_topic.clone(),
         provenance: job.provenance,
         partitioner: job.partitioner,
+        skip_bad: job.skip_bad,
     };
     let mut copier = Copier::new(
         target.writer()?,
@@ -165,14 +166,19 @@ fn copy(
 /// Says what was written; on an incomplete copy, saves the checkpoint and says how to resume.
 fn finish(
     job: &ReplayJob,
-    copier: Copier,
+    mut copier: Copier,
     read_error: Option<anyhow::Error>,
     interrupted: bool,
 ) -> anyhow::Result<ExitStatus> {
     let secs = copier.elapsed().as_secs_f64().max(1e-9);
     let written = copier.ledger.written();
+    let skipped = if copier.skipped > 0 {
+        format!(", skipped {} (--skip-bad)", thousands(copier.skipped))
+    } else {
+        String::new()
+    };
     eprintln!(
-        "evt: replay into '{}': read {}, written {}, filtered out {} in {secs:.2} s ({} events/s)",
+        "evt: replay into '{}': read {}, written {}, filtered out {}{skipped} in {secs:.2} s ({} events/s)",
         job.target_topic,
         thousands(copier.read),
         thousands(written),
@@ -208,6 +214,9 @@ fn finish(
             copier.ledger.failures.len(),
             job.target_topic
         )));
+    }
+    if let Some(refused) = copier.refused.take() {
+        return Err(refused);
     }
     if let Some(e) = read_error {
         return Err(e);

@@ -57,6 +57,8 @@ pub struct ReplayJob {
     pub pace: Pace,
     pub resume: Option<PathBuf>,
     pub checkpoint: PathBuf,
+    /// Report and skip records the target will never accept, instead of stopping.
+    pub skip_bad: bool,
 }
 
 /// `evt produce`.
@@ -460,6 +462,7 @@ pub fn replay_job(
         pace,
         resume: args.resume,
         checkpoint,
+        skip_bad: args.skip_bad,
     })
 }
 
@@ -480,7 +483,7 @@ fn same_brokers(a: &str, b: &str) -> bool {
 pub fn playground_options(
     args: &cli::PlaygroundArgs,
 ) -> anyhow::Result<crate::playground::Options> {
-    let rate = parse_rate(&args.rate)
+    let rate = rate_or_zero(&args.rate)
         .map_err(|e| EvtError::usage(format!("--rate {}: {e}", args.rate)))?;
     let history = parse_duration(&args.history)
         .map_err(|e| EvtError::usage(format!("--history {}: {e}", args.history)))?;
@@ -512,8 +515,17 @@ pub fn playground_options(
     })
 }
 
-/// `5`, `5/s`, `0.5/s`, `300/m`: events per second.
+/// `5`, `5/s`, `0.5/s`, `300/m`: events per second, more than zero (`--rate 0/s` would
+/// wait forever after the first event).
 pub fn parse_rate(text: &str) -> Result<f64, String> {
+    match rate_or_zero(text)? {
+        r if r > 0.0 => Ok(r),
+        _ => Err("the rate must be more than zero; try 10/s or 300/m".into()),
+    }
+}
+
+/// Like [`parse_rate`], also accepting zero (the playground's "no live events").
+fn rate_or_zero(text: &str) -> Result<f64, String> {
     let (number, per) = match text.split_once('/') {
         Some((n, unit)) => (n, unit),
         None => (text, "s"),
@@ -557,5 +569,18 @@ mod rate_tests {
         assert!(parse_rate("fast").is_err());
         assert!(parse_rate("5/y").is_err());
         assert!(parse_rate("-1").is_err());
+        assert!(parse_rate("-1/s").is_err());
+        assert!(parse_rate("nan").is_err());
+    }
+
+    #[test]
+    fn a_rate_must_be_positive() {
+        for zero in ["0", "0/s", "0.0/m", "-0"] {
+            let e = parse_rate(zero).unwrap_err();
+            assert!(e.contains("more than zero"), "{zero}: {e}");
+        }
+        assert!(parse_rate("0.001/s").is_ok_and(|r| r > 0.0));
+        // The playground's --rate 0 means "no live events".
+        assert_eq!(super::rate_or_zero("0"), Ok(0.0));
     }
 }

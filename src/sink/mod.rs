@@ -53,3 +53,72 @@ pub trait Sink {
         Ok(())
     }
 }
+
+/// A writer for sink tests: records larger than `producer_limit` are refused on `send`, as
+/// librdkafka does; those larger than `broker_limit` fail in their delivery report, as a
+/// broker's refusal does; the rest are delivered.
+#[cfg(test)]
+pub(crate) mod fake {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use crate::broker::{Delivery, Failure, Tag, Writer};
+    use crate::error::{EvtError, SizeLimit};
+    use crate::event::Event;
+
+    pub struct FakeWriter {
+        pub producer_limit: usize,
+        pub broker_limit: usize,
+        queued: Mutex<Vec<Delivery>>,
+    }
+
+    impl FakeWriter {
+        pub fn new(producer_limit: usize, broker_limit: usize) -> FakeWriter {
+            FakeWriter {
+                producer_limit,
+                broker_limit,
+                queued: Mutex::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Writer for FakeWriter {
+        fn send(
+            &self,
+            _topic: &str,
+            _partition: Option<i32>,
+            event: &Event,
+            _extra: Option<(&str, &[u8])>,
+            tag: Tag,
+        ) -> anyhow::Result<()> {
+            let size = event.value.as_ref().map_or(0, Vec::len);
+            if size > self.producer_limit {
+                return Err(EvtError::TooLarge {
+                    origin: event.origin.to_string(),
+                    bytes: size as u64,
+                    limit: SizeLimit::Producer(self.producer_limit as u64),
+                }
+                .into());
+            }
+            let outcome = if size > self.broker_limit {
+                Err(Failure::TooLarge { bytes: size as u64 })
+            } else {
+                Ok(())
+            };
+            self.queued.lock().unwrap().push(Delivery { tag, outcome });
+            Ok(())
+        }
+
+        fn poll(&self, _wait: Duration) -> Vec<Delivery> {
+            std::mem::take(&mut *self.queued.lock().unwrap())
+        }
+
+        fn flush(&self) -> Vec<Delivery> {
+            self.poll(Duration::ZERO)
+        }
+
+        fn in_flight(&self) -> usize {
+            self.queued.lock().unwrap().len()
+        }
+    }
+}

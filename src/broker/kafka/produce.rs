@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use rdkafka::message::{Header as KafkaHeader, OwnedHeaders};
+use rdkafka::message::{Header as KafkaHeader, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
-use crate::broker::{Delivery, Tag, Writer as WriteEvents};
-use crate::error::EvtError;
+use crate::broker::{Delivery, Failure, Tag, Writer as WriteEvents};
+use crate::error::{EvtError, SizeLimit};
 use crate::event::Event;
 
 /// A simple writer for seeding (the playground, tests, examples): events go to their own
@@ -95,7 +95,15 @@ impl rdkafka::producer::ProducerContext for Tracker {
     fn delivery(&self, result: &rdkafka::producer::DeliveryResult<'_>, tag: Box<Tag>) {
         let outcome = match result {
             Ok(_) => Ok(()),
-            Err((e, _)) => Err(e.to_string()),
+            Err((
+                rdkafka::error::KafkaError::MessageProduction(
+                    RDKafkaErrorCode::MessageSizeTooLarge,
+                ),
+                message,
+            )) => Err(Failure::TooLarge {
+                bytes: message_size(message),
+            }),
+            Err((e, _)) => Err(Failure::Other(e.to_string())),
         };
         if let Ok(mut delivered) = self.delivered.lock() {
             delivered.push(Delivery { tag: *tag, outcome });
@@ -108,6 +116,35 @@ impl rdkafka::producer::ProducerContext for Tracker {
 pub struct TrackedWriter {
     producer: BaseProducer<Tracker>,
     timeout: Duration,
+    /// The producer's `message.max.bytes`: larger records are refused before sending.
+    max_message_bytes: u64,
+}
+
+/// librdkafka's default `message.max.bytes`.
+const DEFAULT_MAX_MESSAGE_BYTES: u64 = 1_000_000;
+
+/// The bytes of a record's key, value and headers (names and values).
+fn event_size(event: &Event, extra: Option<(&str, &[u8])>) -> u64 {
+    let headers: usize = event
+        .headers
+        .iter()
+        .map(|h| h.name.len() + h.value.as_ref().map_or(0, Vec::len))
+        .sum();
+    let extra = extra.map_or(0, |(k, v)| k.len() + v.len());
+    (event.key.as_ref().map_or(0, Vec::len)
+        + event.value.as_ref().map_or(0, Vec::len)
+        + headers
+        + extra) as u64
+}
+
+/// The same count for a record the broker answered.
+fn message_size(message: &rdkafka::message::BorrowedMessage<'_>) -> u64 {
+    let headers: usize = message.headers().map_or(0, |hs| {
+        hs.iter()
+            .map(|h| h.key.len() + h.value.map_or(0, <[u8]>::len))
+            .sum()
+    });
+    (message.key_len() + message.payload_len() + headers) as u64
 }
 
 impl TrackedWriter {
@@ -138,13 +175,21 @@ impl TrackedWriter {
             )
             .set("log.connection.close", "false")
             .set_log_level(rdkafka::config::RDKafkaLogLevel::Emerg);
+        let mut max_message_bytes = DEFAULT_MAX_MESSAGE_BYTES;
         for (k, v) in properties {
             config.set(k, v);
+            if k == "message.max.bytes" {
+                max_message_bytes = v.trim().parse().unwrap_or(max_message_bytes);
+            }
         }
         let producer = config
             .create_with_context(Tracker::default())
             .map_err(|e| EvtError::usage(format!("cannot create a producer: {e}")))?;
-        Ok(TrackedWriter { producer, timeout })
+        Ok(TrackedWriter {
+            producer,
+            timeout,
+            max_message_bytes,
+        })
     }
 
     fn take(&self) -> Vec<Delivery> {
@@ -204,6 +249,19 @@ impl WriteEvents for TrackedWriter {
                 )) => {
                     record = back;
                     self.producer.poll(Duration::from_millis(5));
+                }
+                Err((
+                    rdkafka::error::KafkaError::MessageProduction(
+                        RDKafkaErrorCode::MessageSizeTooLarge,
+                    ),
+                    _,
+                )) => {
+                    return Err(EvtError::TooLarge {
+                        origin: event.origin.to_string(),
+                        bytes: event_size(event, extra),
+                        limit: SizeLimit::Producer(self.max_message_bytes),
+                    }
+                    .into())
                 }
                 Err((e, _)) => {
                     return Err(EvtError::broker(format!(
