@@ -14,7 +14,8 @@ async fn main() -> ExitCode {
     match evt::run(cli).await {
         Ok(status) => status.into(),
         Err(error) => {
-            eprintln!("evt: {}", one_line(&error));
+            // Whatever an error quotes (a client library echoing a property), no secret shows.
+            eprintln!("evt: {}", evt::broker::redact::scrub(&one_line(&error)));
             exit_status_of(&error).into()
         }
     }

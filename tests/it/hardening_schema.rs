@@ -242,3 +242,127 @@ fn an_oversized_schema_is_refused() {
         &["$ref 'big.json'", "larger than 16 MiB"],
     );
 }
+
+/// A secret no output may contain.
+const SECRET: &str = "hunter2-SECRET-xyz";
+
+/// `evt [-vv] read` against a port nobody listens on, with `args` (connection flags).
+fn read_with(args: &[&str], verbose: bool, config: Option<&Path>) -> Run {
+    let mut command = evt_command();
+    if let Some(config) = config {
+        command.env("EVT_CONFIG", config);
+    }
+    if verbose {
+        command.arg("-vv");
+    }
+    command
+        .args(["read", "orders", "-b", "127.0.0.1:1", "--timeout", "2s"])
+        .args(args);
+    run_capped(command)
+}
+
+/// Runs quiet and with client logs (`-vv`): the exit code is `code`, the secret nowhere.
+fn never_shown(args: &[&str], config: Option<&Path>, code: i32, reason: &str) {
+    for verbose in [false, true] {
+        let run = read_with(args, verbose, config);
+        run.expect_code(code);
+        assert!(
+            !run.stdout.contains(SECRET)
+                && !run.stderr.contains(SECRET)
+                && !run.stderr.contains("hunter2"),
+            "the secret was printed (verbose {verbose}):\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(reason),
+            "no '{reason}' (verbose {verbose}):\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_jaas_config_echoed_by_the_client_library_is_redacted() {
+    let jaas = format!(
+        "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"{SECRET}\";"
+    );
+    never_shown(
+        &["-X", &jaas],
+        None,
+        2,
+        "sasl.jaas.config: Java JAAS configuration is not supported",
+    );
+    // The same from a profile.
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("config.toml");
+    write(
+        &profiles,
+        &format!(
+            "[profiles.prod]\nbrokers = \"127.0.0.1:1\"\n[profiles.prod.properties]\n\"sasl.jaas.config\" = '{}'\n",
+            jaas.trim_start_matches("sasl.jaas.config=")
+        ),
+    );
+    never_shown(
+        &["--profile", "prod"],
+        Some(&profiles),
+        2,
+        "sasl.jaas.config=[redacted]",
+    );
+}
+
+#[test]
+fn a_misspelled_or_unknown_key_does_not_echo_its_value() {
+    never_shown(
+        &["-X", &format!("sasl.pasword={SECRET}")],
+        None,
+        2,
+        r#"No such configuration property: "sasl.pasword" (properties: sasl.pasword=[redacted])"#,
+    );
+    never_shown(
+        &["-X", &format!("sasl.pw={SECRET}")],
+        None,
+        2,
+        r#"No such configuration property: "sasl.pw""#,
+    );
+}
+
+#[test]
+fn java_style_lines_are_accepted_and_malformed_ones_never_echoed() {
+    // `key: value` is Java's properties syntax: accepted (the broker is then unreachable).
+    never_shown(
+        &["-X", &format!("sasl.password: {SECRET}")],
+        None,
+        3,
+        "no answer from the broker at 127.0.0.1:1",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let java = dir.path().join("client.properties");
+    write(
+        &java,
+        &format!("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.username=u\nsasl.password: {SECRET}\n"),
+    );
+    never_shown(
+        &["--config", java.to_str().unwrap()],
+        None,
+        3,
+        "no answer from the broker at 127.0.0.1:1",
+    );
+    // Without a separator the line is refused by its number, never repeated.
+    let broken = dir.path().join("broken.properties");
+    write(
+        &broken,
+        &format!("security.protocol=SASL_PLAINTEXT\nsasl.password {SECRET}\n"),
+    );
+    never_shown(
+        &["--config", broken.to_str().unwrap()],
+        None,
+        2,
+        "broken.properties:2: expected key=value",
+    );
+    never_shown(
+        &["-X", SECRET],
+        None,
+        2,
+        "-X argument 1: expected key=value",
+    );
+}

@@ -138,12 +138,13 @@ impl TrackedWriter {
             )
             .set("log.connection.close", "false")
             .set_log_level(rdkafka::config::RDKafkaLogLevel::Emerg);
+        crate::broker::redact::remember(properties);
         for (k, v) in properties {
             config.set(k, v);
         }
         let producer = config
             .create_with_context(Tracker::default())
-            .map_err(|e| EvtError::usage(format!("cannot create a producer: {e}")))?;
+            .map_err(|e| super::client_error("a producer", e, properties))?;
         Ok(TrackedWriter { producer, timeout })
     }
 
