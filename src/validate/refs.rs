@@ -214,14 +214,7 @@ impl RefGraph {
                     .iter()
                     .position(|(n, ..)| *n == child)
                     .expect("on the stack");
-                let mut names: Vec<String> = stack[at..]
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, (_, via_ref, ..))| *i == 0 || *via_ref)
-                    .map(|(_, (n, ..))| self.show(n))
-                    .collect();
-                names.push(self.show(&child));
-                return Some(names.join(" → "));
+                return Some(self.describe(&stack[at..], by_ref));
             }
             if done.contains(&child) {
                 continue;
@@ -231,6 +224,26 @@ impl RefGraph {
             stack.push((child, by_ref, edges, 0));
         }
         None
+    }
+
+    /// A cycle as the `$ref`s it follows, from a file's root when it passes one:
+    /// `a.json → b.json#/$defs/y → a.json`. `closing` is how the last edge enters the first.
+    fn describe(&self, cycle: &[Frame], closing: bool) -> String {
+        let mut steps: Vec<(&Node, bool)> = cycle
+            .iter()
+            .enumerate()
+            .map(|(i, (node, by_ref, ..))| (node, if i == 0 { closing } else { *by_ref }))
+            .collect();
+        if steps.iter().any(|(_, by_ref)| *by_ref) {
+            steps.retain(|(_, by_ref)| *by_ref);
+        }
+        let first = (0..steps.len())
+            .min_by_key(|&i| steps[i].0 .1.len())
+            .unwrap_or(0);
+        steps.rotate_left(first);
+        let mut names: Vec<String> = steps.iter().map(|(n, _)| self.show(n)).collect();
+        names.push(names[0].clone());
+        names.join(" → ")
     }
 
     /// The subschemas that apply to the same instance as `node`, and whether each is a `$ref`.
@@ -387,5 +400,54 @@ fn anchor(value: &Value, name: &str, pointer: String) -> Option<String> {
             .enumerate()
             .find_map(|(i, v)| anchor(v, name, format!("{pointer}/{i}"))),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn graph(files: &[(&str, Value)]) -> (tempfile::TempDir, Option<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        for (name, value) in files {
+            std::fs::write(root.join(name), value.to_string()).unwrap();
+        }
+        let first = root.join(files[0].0);
+        let graph = RefGraph::load(&first, files[0].1.clone(), &root).unwrap();
+        let cycle = graph.cycle();
+        (dir, cycle)
+    }
+
+    #[test]
+    fn recursion_through_the_event_is_no_cycle() {
+        let (_d, cycle) = graph(&[(
+            "tree.json",
+            json!({"anyOf": [{"type": "null"}, {"$ref": "#/$defs/node"}],
+                   "$defs": {"node": {"properties": {"next": {"$ref": "#"}},
+                                      "items": {"$ref": "tree.json"}}}}),
+        )]);
+        assert_eq!(cycle, None);
+    }
+
+    #[test]
+    fn in_place_cycles_by_anchor_and_across_files() {
+        let (_d, cycle) = graph(&[(
+            "a.json",
+            json!({"$defs": {"x": {"$anchor": "ex", "oneOf": [{"$ref": "#ex"}]}}}),
+        )]);
+        assert_eq!(cycle.as_deref(), Some("a.json#/$defs/x → a.json#/$defs/x"));
+        let (_d, cycle) = graph(&[
+            ("a.json", json!({"if": {"$ref": "b.json#/$defs/y"}})),
+            (
+                "b.json",
+                json!({"$defs": {"y": {"not": {"$ref": "a.json"}}}}),
+            ),
+        ]);
+        assert_eq!(cycle.as_deref(), Some("a.json → b.json#/$defs/y → a.json"));
+        // A `$ref` inside data (`const`, `examples`) is not followed.
+        let (_d, cycle) = graph(&[("c.json", json!({"const": {"$ref": "#"}}))]);
+        assert_eq!(cycle, None);
     }
 }
