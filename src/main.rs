@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     match runtime.block_on(evt::run(cli)) {
         Ok(status) => status.into(),
         Err(error) => {
-            eprintln!("evt: {}", one_line(&error));
+            // Whatever an error quotes (a client library echoing a property), no secret shows.
+            eprintln!("evt: {}", evt::broker::redact::scrub(&one_line(&error)));
             exit_status_of(&error).into()
         }
     }

@@ -1,6 +1,10 @@
 //! JSON Schema validation: choosing the schema for an event, compiling schemas once (local
-//! `$ref`s between files resolve, nothing is fetched from the network), and turning the
-//! validator's errors into violations a report can place.
+//! `$ref`s resolve to files inside the schema directory, nothing is fetched from the network,
+//! see [`refs`]), and turning the validator's errors into violations a report can place.
+
+mod refs;
+
+pub use refs::SCHEMA_FILE_CAP;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -72,6 +76,8 @@ struct Compiled {
 pub struct Schemas {
     single: Option<Compiled>,
     dir: Option<PathBuf>,
+    /// Where `$ref`s may point: the schema directory, or the schema file's directory.
+    root: PathBuf,
     /// `.type` → the value's `type` field names the schema file.
     by_field: Option<Vec<String>>,
     cache: HashMap<String, Option<Compiled>>,
@@ -87,9 +93,13 @@ impl Schemas {
     ) -> anyhow::Result<Schemas> {
         let by_field = by_field.map(parse_field).transpose()?;
         if path.is_dir() {
+            let root = std::fs::canonicalize(path).map_err(|e| {
+                EvtError::BadSchema(format!("schema {}: cannot read it: {e}", path.display()))
+            })?;
             return Ok(Schemas {
                 single: None,
                 dir: Some(path.to_path_buf()),
+                root,
                 by_field,
                 cache: HashMap::new(),
                 missing,
@@ -101,10 +111,15 @@ impl Schemas {
                 path.display()
             )));
         }
-        let compiled = compile(path)?;
+        let root = std::fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let compiled = compile(path, &root)?;
         Ok(Schemas {
             single: Some(compiled),
             dir: None,
+            root,
             by_field: None,
             cache: HashMap::new(),
             missing,
@@ -126,7 +141,7 @@ impl Schemas {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let compiled = compile(&path)?;
+                let compiled = compile(&path, &self.root)?;
                 self.cache.insert(name, Some(compiled));
             }
         }
@@ -193,7 +208,7 @@ impl Schemas {
                 .expect("a directory when not single")
                 .join(format!("{name}.json"));
             let compiled = if path.is_file() {
-                Some(compile(&path)?)
+                Some(compile(&path, &self.root)?)
             } else {
                 None
             };
@@ -241,8 +256,10 @@ fn parse_field(text: &str) -> anyhow::Result<Vec<String>> {
     Ok(path)
 }
 
-/// Resolves `$ref`s to files next to the schema; refuses anything remote.
-struct LocalFiles;
+/// Resolves `$ref`s to files inside the schema directory; refuses anything remote.
+struct LocalFiles {
+    root: PathBuf,
+}
 
 impl jsonschema::Retrieve for LocalFiles {
     fn retrieve(
@@ -252,33 +269,48 @@ impl jsonschema::Retrieve for LocalFiles {
         if uri.scheme().as_str() != "file" {
             return Err(format!("remote $ref '{}' is not fetched: evt makes no network requests; copy it next to the schema", uri.as_str()).into());
         }
-        let path = PathBuf::from(uri.path().as_str());
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("$ref '{}': {e}", path.display()))?;
-        Ok(serde_json::from_str(&text)
-            .map_err(|e| format!("$ref '{}' is not JSON: {e}", path.display()))?)
+        let path = PathBuf::from(uri.path().decode().to_string_lossy().into_owned());
+        let failed = |why: String| format!("$ref '{}': {why}", path.display());
+        let real = refs::confined(&path, &self.root).map_err(failed)?;
+        Ok(refs::read_json(&real).map_err(failed)?)
     }
 }
 
-/// Reads and compiles one schema file; every problem names the file.
-fn compile(path: &Path) -> anyhow::Result<Compiled> {
+/// Reads and compiles one schema file; every problem names the file. `$ref`s may reach files
+/// inside `root` only.
+fn compile(path: &Path, root: &Path) -> anyhow::Result<Compiled> {
     let bad = |what: String| -> anyhow::Error {
         EvtError::BadSchema(format!("schema {}: {what}", path.display())).into()
     };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
-    let schema: Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let schema = refs::read_json(path).map_err(bad)?;
     let absolute = std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?;
+    let graph = refs::RefGraph::load(&absolute, schema.clone(), root).map_err(bad)?;
+    if let Some(cycle) = graph.cycle() {
+        return Err(bad(format!(
+            "$ref cycle: {cycle} (it never reaches the event, so it would accept anything)"
+        )));
+    }
     let validator = jsonschema::options()
-        .with_retriever(LocalFiles)
-        .with_base_uri(format!("file://{}", absolute.display()))
+        .with_retriever(LocalFiles {
+            root: root.to_path_buf(),
+        })
+        .with_base_uri(refs::file_uri(&absolute))
         .build(&schema)
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| bad(one_line(&e.to_string())))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     Ok(Compiled { name, validator })
+}
+
+/// Joins a multi-line message into one line.
+fn one_line(text: &str) -> String {
+    text.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

@@ -9,12 +9,14 @@
 pub mod kafka;
 pub mod partitioner;
 pub mod plan;
+pub mod redact;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 pub use kafka::{mock, produce};
 pub use plan::{PartitionPlan, Plan};
+pub use redact::is_secret;
 
 use crate::event::Event;
 pub use crate::feed::Feed as Reader;
@@ -39,14 +41,7 @@ impl Connection {
     pub fn redacted_properties(&self) -> Vec<(String, String)> {
         self.properties
             .iter()
-            .map(|(k, v)| {
-                let shown = if is_secret(k) {
-                    "[redacted]".to_string()
-                } else {
-                    v.clone()
-                };
-                (k.clone(), shown)
-            })
+            .map(|(k, v)| (k.clone(), redact::shown(k, v).to_string()))
             .collect()
     }
 
@@ -57,21 +52,6 @@ impl Connection {
             ..self.clone()
         }
     }
-}
-
-/// Properties whose values must never be printed.
-pub fn is_secret(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    [
-        "password",
-        "secret",
-        "token",
-        "oauthbearer.config",
-        "ssl.key.pem",
-        "jaas",
-    ]
-    .iter()
-    .any(|s| key.contains(s))
 }
 
 /// A topic and its partition ids, sorted.

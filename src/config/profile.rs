@@ -93,9 +93,13 @@ pub fn connection(
     if let Some(path) = &args.config_file {
         properties.extend(read_properties_file(path)?);
     }
-    for p in &args.properties {
-        properties.push(parse_property(p).map_err(|e| EvtError::usage(format!("-X {e}")))?);
+    for (n, p) in args.properties.iter().enumerate() {
+        properties.push(
+            parse_property(p)
+                .map_err(|e| EvtError::usage(format!("-X argument {}: {e}", n + 1)))?,
+        );
     }
+    crate::broker::redact::remember(&properties);
     let from_properties = properties
         .iter()
         .rev()
@@ -193,16 +197,28 @@ fn playground_profile(config_file: &Path) -> anyhow::Result<(Option<String>, Pro
     }
 }
 
+/// `key=value`, or Java's `key: value` (as in a client.properties file). An error never
+/// repeats the text: it may be a secret with its separator missing.
 fn parse_property(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
-        _ => Err(format!(
-            "'{text}' is not key=value, e.g. -X security.protocol=SSL"
-        )),
+    let split = text
+        .find(['=', ':'])
+        .map(|at| (&text[..at], &text[at + 1..]));
+    match split {
+        Some((k, v)) if is_key(k.trim()) => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err("expected key=value or key: value, e.g. security.protocol=SSL (the text is not repeated: it may hold a secret)".to_string()),
     }
 }
 
-/// Reads a kcat.conf-style file: `key=value` lines, `#` comments, blank lines.
+/// A property name: `sasl.password`, `ssl_key`, `client.id`.
+fn is_key(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Reads a kcat.conf-style file: `key=value` (or `key: value`) lines, `#` or `!` comments,
+/// blank lines.
 fn read_properties_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| EvtError::usage(format!("cannot read --config {}: {e}", path.display())))?;
@@ -214,7 +230,7 @@ fn parse_properties(text: &str) -> Result<Vec<(String, String)>, (usize, String)
     text.lines()
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
         .map(|(n, l)| parse_property(l).map_err(|e| (n, e)))
         .collect()
 }
@@ -255,6 +271,24 @@ mod tests {
             ]
         );
         assert_eq!(parse_properties("ok=1\nbroken").unwrap_err().0, 2);
+        // Java's `key: value` is accepted; a line without a separator is refused unquoted.
+        assert_eq!(
+            parse_properties("! comment\nsasl.password: a:b\nbootstrap.servers=h:1\n").unwrap(),
+            vec![
+                ("sasl.password".into(), "a:b".into()),
+                ("bootstrap.servers".into(), "h:1".into())
+            ]
+        );
+        for bad in [
+            "sasl.password hunter2-x",
+            "hunter2-x",
+            "=hunter2-x",
+            "my key=hunter2-x",
+        ] {
+            let (line, error) = parse_properties(bad).unwrap_err();
+            assert_eq!(line, 1);
+            assert!(!error.contains("hunter2"), "{error}");
+        }
     }
 
     #[test]
@@ -319,6 +353,8 @@ mod tests {
             "ssl.key.password",
             "ssl.key.pem",
             "sasl.oauthbearer.config",
+            "sasl.jaas.config",
+            "sasl.pasword",
         ] {
             assert!(is_secret(k), "{k}");
         }

@@ -5,6 +5,7 @@ mod errors;
 mod filters;
 mod generated;
 mod hardening_produce;
+mod hardening_schema;
 mod harness;
 mod output;
 mod pipeline;

@@ -11,7 +11,7 @@ pub fn create_topic(connection: &Connection, name: &str, partitions: i32) -> any
     let admin: AdminClient<DefaultClientContext> =
         super::client_config(connection, &[])
             .create()
-            .map_err(|e| EvtError::usage(format!("cannot create an admin client: {e}")))?;
+            .map_err(|e| super::client_error("an admin client", e, &connection.properties))?;
     let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(-1));
     let options = AdminOptions::new().request_timeout(Some(connection.timeout));
     let cannot = |why: String| {

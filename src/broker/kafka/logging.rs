@@ -1,4 +1,5 @@
-//! `-vv`: librdkafka's own log lines on stderr (rdkafka forwards them to the `log` crate).
+//! `-vv`: librdkafka's own log lines on stderr (rdkafka forwards them to the `log` crate),
+//! with secret values scrubbed.
 
 use log::{Level, LevelFilter, Metadata, Record};
 
@@ -11,7 +12,8 @@ impl log::Log for StderrLog {
 
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!("evt [{}] {}", record.level(), record.args());
+            let line = crate::broker::redact::scrub(&record.args().to_string());
+            eprintln!("evt [{}] {line}", record.level());
         }
     }
 

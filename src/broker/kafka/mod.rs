@@ -17,9 +17,10 @@ use std::sync::{Arc, Mutex};
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaConfRes;
 use rdkafka::ClientConfig;
 
-use crate::broker::{Broker, Connection, Plan, ReadOptions, Reader, TopicInfo, Writer};
+use crate::broker::{redact, Broker, Connection, Plan, ReadOptions, Reader, TopicInfo, Writer};
 use crate::error::EvtError;
 use crate::position::Window;
 
@@ -126,6 +127,7 @@ pub(crate) fn client_config(connection: &Connection, defaults: &[(&str, &str)]) 
     for (key, value) in defaults {
         config.set(*key, *value);
     }
+    redact::remember(&connection.properties);
     for (key, value) in &connection.properties {
         config.set(key, value);
     }
@@ -169,19 +171,50 @@ fn consumer_with(connection: &Connection, tuning: &[(&str, &str)]) -> anyhow::Re
     let defaults: Vec<(&str, &str)> = CONSUMER.iter().chain(tuning).copied().collect();
     client_config(connection, &defaults)
         .create()
-        .map_err(|e| client_error(e, connection))
+        .map_err(|e| client_error("a Kafka client", e, &connection.properties))
 }
 
-/// Turns a client creation error (almost always a bad property) into a usage error.
-fn client_error(error: KafkaError, connection: &Connection) -> anyhow::Error {
-    let properties: Vec<String> = connection
-        .redacted_properties()
+/// Turns a client creation error (almost always a bad property) into a usage error that
+/// names the property but never shows a secret: rdkafka's own message repeats the value
+/// verbatim, so the message is rebuilt from its parts, the value of a secret or unknown key
+/// is hidden, and what remains goes through [`redact::scrub`].
+pub(crate) fn client_error(
+    what: &str,
+    error: KafkaError,
+    properties: &[(String, String)],
+) -> anyhow::Error {
+    redact::remember(properties);
+    let mut hidden: Option<String> = None;
+    let reason = match &error {
+        KafkaError::ClientConfig(code, desc, key, value) => {
+            let unknown = *code == RDKafkaConfRes::RD_KAFKA_CONF_UNKNOWN;
+            if unknown || redact::is_secret(key) {
+                // An unknown key may be a misspelled secret: its value is not shown either.
+                redact::remember_values([value.clone()]);
+                hidden = Some(key.clone());
+            }
+            if desc.contains(key.as_str()) {
+                desc.clone()
+            } else {
+                format!("{key}: {desc}")
+            }
+        }
+        other => other.to_string(),
+    };
+    let listed: Vec<String> = properties
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| {
+            let v = if hidden.as_deref() == Some(k.as_str()) {
+                redact::REDACTED
+            } else {
+                redact::shown(k, v)
+            };
+            format!("{k}={v}")
+        })
         .collect();
-    let mut message = format!("cannot create a Kafka client: {error}");
-    if !properties.is_empty() {
-        message.push_str(&format!(" (properties: {})", properties.join(", ")));
+    let mut message = format!("cannot create {what}: {reason}");
+    if !listed.is_empty() {
+        message.push_str(&format!(" (properties: {})", listed.join(", ")));
     }
-    EvtError::usage(message)
+    EvtError::usage(redact::scrub(&message))
 }

@@ -176,6 +176,7 @@ impl TrackedWriter {
             .set("log.connection.close", "false")
             .set_log_level(rdkafka::config::RDKafkaLogLevel::Emerg);
         let mut max_message_bytes = DEFAULT_MAX_MESSAGE_BYTES;
+        crate::broker::redact::remember(properties);
         for (k, v) in properties {
             config.set(k, v);
             if k == "message.max.bytes" {
@@ -184,7 +185,7 @@ impl TrackedWriter {
         }
         let producer = config
             .create_with_context(Tracker::default())
-            .map_err(|e| EvtError::usage(format!("cannot create a producer: {e}")))?;
+            .map_err(|e| super::client_error("a producer", e, properties))?;
         Ok(TrackedWriter {
             producer,
             timeout,
