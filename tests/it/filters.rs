@@ -46,7 +46,7 @@ fn orders(prefix: &str) -> String {
             })
             .unwrap();
     }
-    writer.flush(Duration::from_secs(30)).unwrap();
+    writer.flush(DEADLINE).unwrap();
     topic
 }
 
@@ -76,6 +76,7 @@ fn where_selects_by_value_and_counts_non_json() {
         "--where",
         r#".status == "FAILED" and .amount > 300"#,
     ]);
+    run.ok();
     assert_eq!(field(&run, "order_id").len(), 9);
     // Repeated --where is AND; jq's `or` is OR.
     let run = evt(&[
@@ -86,6 +87,7 @@ fn where_selects_by_value_and_counts_non_json() {
         "--where",
         ".amount < 200",
     ]);
+    run.ok();
     assert_eq!(field(&run, "order_id").len(), 10);
     let run = evt(&[
         "read",
@@ -93,6 +95,7 @@ fn where_selects_by_value_and_counts_non_json() {
         "--where",
         ".order_id == 1 or .order_id == 2",
     ]);
+    run.ok();
     assert_eq!(field(&run, "order_id").len(), 2);
 }
 
@@ -142,18 +145,75 @@ fn key_filters_and_partition_pruning() {
         pruned.stderr
     );
     let several = evt(&["read", &topic, "--key", "order-5", "--key", "order-7"]);
+    several.ok();
     assert_eq!(several.envelopes().len(), 10);
     let regex = evt(&["read", &topic, "--key-regex", "^order-1[01]$"]);
+    regex.ok();
+    assert_eq!(regex.envelopes().len(), 10);
     let mut found = regex.keys();
     found.sort();
     found.dedup();
     assert_eq!(found, ["order-10", "order-11"]);
 }
 
+/// The partitioner masks the sign bit of the hash (`& 0x7fffffff`); `abs()` gives another
+/// partition for negative hashes, and "order-2" hashes negative (order-5 does not).
+#[test]
+fn pruning_finds_keys_whose_hash_is_negative() {
+    let topic = orders("negkey");
+    assert!(
+        evt::broker::partitioner::murmur2(b"order-2") < 0,
+        "the premise: a negative hash"
+    );
+    let everywhere = evt(&[
+        "read",
+        &topic,
+        "--key",
+        "order-2",
+        "--no-prune",
+        "--order",
+        "partition",
+    ]);
+    everywhere.ok();
+    // Where librdkafka's partitioner put the key, as a read of every partition shows:
+    // (-1055499005 & 0x7fffffff) % 4 == 3, while abs(-1055499005) % 4 == 1.
+    assert_eq!(
+        everywhere
+            .positions()
+            .iter()
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>(),
+        vec![3; 5]
+    );
+    let pruned = evt(&[
+        "-v",
+        "read",
+        &topic,
+        "--key",
+        "order-2",
+        "--order",
+        "partition",
+    ]);
+    pruned.ok();
+    assert_eq!(
+        pruned.positions(),
+        everywhere.positions(),
+        "pruning loses nothing"
+    );
+    assert!(
+        pruned
+            .stderr
+            .contains(&format!("partition(s) [3] of {topic} (4 in all)")),
+        "{}",
+        pruned.stderr
+    );
+}
+
 #[test]
 fn header_and_grep_filters() {
     let topic = orders("header");
     let retried = evt(&["read", &topic, "--header", "retry"]);
+    retried.ok();
     assert_eq!(
         field(&retried, "order_id"),
         (0..6)
@@ -161,8 +221,10 @@ fn header_and_grep_filters() {
             .collect::<Vec<_>>()
     );
     let traced = evt(&["read", &topic, "--header", "trace-id=^t3$"]);
+    traced.ok();
     assert_eq!(traced.envelopes().len(), 9); // n % 7 == 3 for n < 60
     let grep = evt(&["read", &topic, "--grep", "not JSON|order-11"]);
+    grep.ok();
     // Keys order-11 are n = 11, 23, 35, 47, 59; n = 59 also holds the text payload.
     assert_eq!(grep.envelopes().len(), 5);
     let combined = evt(&[
@@ -173,6 +235,7 @@ fn header_and_grep_filters() {
         "--where",
         r#".status == "PAID""#,
     ]);
+    combined.ok();
     assert_eq!(
         field(&combined, "order_id"),
         [serde_json::json!(10), serde_json::json!(40)]
@@ -188,6 +251,7 @@ fn where_envelope_and_jq_transform() {
         "--where-envelope",
         r#".key == "order-3" and .offset >= 0"#,
     ]);
+    run.ok();
     assert_eq!(run.envelopes().len(), 5);
     let run = evt(&[
         "read",
@@ -251,7 +315,7 @@ fn tail_filters_live_events() {
     let topic = unique_topic("tailfilter");
     create_topic(&topic, 2);
     let mut tail = spawn_evt(&["-v", "tail", &topic, "--where", ".keep", "-c", "2"]);
-    tail.wait_for_stderr("following 2 partition(s)", Duration::from_secs(20));
+    tail.wait_for_stderr("following 2 partition(s)", DEADLINE);
     let now = chrono::Utc::now().timestamp_millis();
     produce(
         &topic,
@@ -261,10 +325,10 @@ fn tail_filters_live_events() {
             Record::json(0, "c", r#"{"keep":true,"n":3}"#, now),
         ],
     );
-    let lines: Vec<String> = (0..2).map(|_| tail.line(Duration::from_secs(20))).collect();
+    let lines: Vec<String> = (0..2).map(|_| tail.line(DEADLINE)).collect();
     let shown = |n: &str| lines.iter().any(|l| l.contains(&format!("\"n\":{n}}}")));
     assert!(shown("2") && shown("3") && !shown("1"), "{lines:?}");
-    assert_eq!(tail.wait(Duration::from_secs(20)), Some(0));
+    assert_eq!(tail.wait(DEADLINE), Some(0));
 }
 
 /// `--format value` and `--jq` print no headers, so evt does not ask the broker for them;

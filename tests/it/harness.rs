@@ -1,12 +1,18 @@
 //! Test harness: one real tansu broker per test binary, unique topics, seeding through
 //! rdkafka with keys, headers and explicit timestamps, and the evt binary run against it.
+//!
+//! Every wait here is bounded by [`DEADLINE`]: a command or a broker that hangs fails its
+//! test with what it printed instead of hanging CI. evt runs in a private temporary
+//! directory ([`workdir`]), so files it writes next to itself (replay checkpoints) never land
+//! in the repository.
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, Read};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -16,6 +22,27 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::ClientConfig;
+
+/// The one limit for every wait in the tests: a command to exit, a line or a message to
+/// appear, a file to be written, the broker to start, records to be acknowledged. Generous on
+/// purpose: a test that needs it has already failed.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// How often the harness looks again at something it waits for.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Waits until `done` holds, or fails naming `what` (and `context()`) after [`DEADLINE`].
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool, context: impl Fn() -> String) {
+    let deadline = Instant::now() + DEADLINE;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within {DEADLINE:?}\n{}",
+            context()
+        );
+        std::thread::sleep(POLL);
+    }
+}
 
 pub struct Broker {
     pub addr: String,
@@ -98,15 +125,55 @@ fn start_tansu() -> Broker {
         .expect("the spawning thread answers")
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
     let addr = format!("127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(&addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tansu did not listen on {addr} within 20s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let log = dir.path().join("tansu.log");
+    let tail = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_until(
+        &format!("tansu listening on {addr}"),
+        || TcpStream::connect(&addr).is_ok(),
+        tail,
+    );
+    index_headers(&dir.path().join("tansu.db"));
     Broker { addr, dir }
+}
+
+/// tansu 0.6's sqlite schema has no index on `header` by record, so every fetch scans the
+/// headers of the whole topic: with a few headers per record, reads slow down quadratically
+/// (5,000 records with 3 headers each: 7-10 s to read; 0.4-0.7 s with this index). Creates
+/// it once tansu has created its schema, with the sqlite3 command-line shell.
+fn index_headers(db: &Path) {
+    let sqlite = |sql: &str| {
+        Command::new("sqlite3")
+            .args(["-batch", "-cmd", ".timeout 10000"])
+            .arg(db)
+            .arg(sql)
+            .stdin(Stdio::null())
+            .output()
+    };
+    let schema = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).trim() == "1";
+    let exists = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'header'";
+    match sqlite(exists) {
+        Err(e) => {
+            eprintln!(
+                "harness: cannot run sqlite3 ({e}): tansu's header table stays unindexed and \
+                 reads of records with headers get slow; scripts/setup installs sqlite3"
+            );
+            return;
+        }
+        Ok(o) if schema(&o) => {}
+        Ok(_) => wait_until(
+            "tansu's sqlite schema (table header)",
+            || sqlite(exists).is_ok_and(|o| schema(&o)),
+            || db.display().to_string(),
+        ),
+    }
+    let created =
+        sqlite("CREATE INDEX IF NOT EXISTS header_topition_offset ON header (topition, offset_id)")
+            .expect("sqlite3 runs");
+    assert!(
+        created.status.success(),
+        "indexing tansu's header table: {}",
+        String::from_utf8_lossy(&created.stderr)
+    );
 }
 
 /// Parses one envelope line evt printed (its origin: line 1 of stdout).
@@ -220,9 +287,7 @@ pub fn produce(topic: &str, records: &[Record]) {
             }
         }
     }
-    producer
-        .flush(Duration::from_secs(30))
-        .expect("every record acknowledged");
+    producer.flush(DEADLINE).expect("every record acknowledged");
 }
 
 /// What one evt run printed and how it exited.
@@ -283,9 +348,35 @@ impl Run {
     }
 }
 
-/// The evt binary with a clean environment: no profile, no colour settings, no EVT_*.
+/// The directory every evt the tests start runs in: private to this test process, removed
+/// when it exits, so default-placed files (`.evt-replay-*.json`) never reach the repository.
+pub fn workdir() -> &'static Path {
+    WORKDIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("evt-it-")
+            .tempdir()
+            .expect("a temporary directory")
+            .keep();
+        extern "C" fn remove_workdir() {
+            if let Some(dir) = WORKDIR.get() {
+                std::fs::remove_dir_all(dir).ok();
+            }
+        }
+        // SAFETY: atexit(3) with a function that only removes a directory.
+        unsafe {
+            libc::atexit(remove_workdir);
+        }
+        dir
+    })
+}
+
+static WORKDIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// The evt binary with a clean environment (no profile, no colour settings, no EVT_*),
+/// running in [`workdir`].
 pub fn evt_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_evt"));
+    command.current_dir(workdir());
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().to_string();
         if key.starts_with("EVT_") || key == "NO_COLOR" {
@@ -303,19 +394,49 @@ pub fn evt(args: &[&str]) -> Run {
     run(command)
 }
 
+/// Runs a prepared command to its end. One that is still running after [`DEADLINE`] is
+/// killed, and the test fails with everything it printed.
 pub fn run(mut command: Command) -> Run {
     let started = Instant::now();
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.stdin(Stdio::null()).output().expect("evt runs");
-    Run {
-        status: status.code(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let collect = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).ok();
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = collect(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = collect(Box::new(child.stderr.take().expect("piped stderr")));
+    let deadline = started + DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            break None;
+        }
+        std::thread::sleep(POLL);
+    };
+    let run = Run {
+        status: status.and_then(|s| s.code()),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
         elapsed: started.elapsed(),
-    }
+    };
+    assert!(
+        status.is_some(),
+        "{command:?} did not exit within {DEADLINE:?} (killed)\n{}",
+        run.describe()
+    );
+    run
 }
 
 /// Milliseconds since the epoch for an RFC 3339 time.
@@ -330,6 +451,8 @@ pub struct Spawned {
     child: std::process::Child,
     stdout: std::sync::mpsc::Receiver<String>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    /// The thread collecting stderr: joined once evt exited, so nothing it printed is missed.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Starts evt against the test broker without waiting for it.
@@ -339,20 +462,46 @@ pub fn spawn_evt(args: &[&str]) -> Spawned {
     Spawned::start(command)
 }
 
+/// Like [`spawn_evt`], but stdout is read only as fast as the test takes lines (see
+/// [`Spawned::start_backpressured`]).
+pub fn spawn_evt_backpressured(args: &[&str], lines: usize) -> Spawned {
+    let mut command = evt_command();
+    command.arg("-b").arg(&broker().addr).args(args);
+    Spawned::start_backpressured(command, lines)
+}
+
 impl Spawned {
-    /// Starts a prepared evt command, collecting its output.
-    pub fn start(mut command: Command) -> Spawned {
-        use std::io::BufRead;
+    /// Starts a prepared evt command, collecting its output: every stdout line is read at
+    /// once and queued for [`Spawned::line`].
+    pub fn start(command: Command) -> Spawned {
+        let (tx, rx) = std::sync::mpsc::channel();
+        Spawned::start_with(command, rx, move |line| tx.send(line).is_ok())
+    }
+
+    /// Starts a prepared evt command whose stdout is read no further than `lines` lines
+    /// ahead of the test: once those and the pipe are full, evt blocks writing, as it does
+    /// behind a slow terminal.
+    pub fn start_backpressured(command: Command, lines: usize) -> Spawned {
+        let (tx, rx) = std::sync::mpsc::sync_channel(lines);
+        Spawned::start_with(command, rx, move |line| tx.send(line).is_ok())
+    }
+
+    fn start_with(
+        mut command: Command,
+        stdout: std::sync::mpsc::Receiver<String>,
+        mut send: impl FnMut(String) -> bool + Send + 'static,
+    ) -> Spawned {
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("evt starts");
-        let (tx, stdout) = std::sync::mpsc::channel();
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let out = child.stdout.take().expect("piped stdout");
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
+                if !send(line) {
                     break;
                 }
             }
@@ -360,7 +509,7 @@ impl Spawned {
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let err = child.stderr.take().expect("piped stderr");
         let sink = stderr.clone();
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
                 let mut all = sink.lock().expect("stderr buffer");
                 all.push_str(&line);
@@ -371,6 +520,7 @@ impl Spawned {
             child,
             stdout,
             stderr,
+            stderr_reader: Some(stderr_reader),
         }
     }
 }
@@ -390,22 +540,36 @@ impl Spawned {
         self.stderr.lock().expect("stderr buffer").clone()
     }
 
-    /// Waits until stderr contains `needle`.
+    /// Waits until stderr contains `needle` (at most `timeout`, and never past [`DEADLINE`]).
     pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while !self.stderr().contains(needle) {
+        let what = format!("'{needle}' on stderr");
+        self.wait_for_within(&what, timeout, |s| s.stderr().contains(needle));
+    }
+
+    /// Waits until `done` holds while evt runs; fails if evt exits first or after
+    /// [`DEADLINE`]. For waiting on something observable: a file, a line, a message.
+    pub fn wait_for(&mut self, what: &str, done: impl FnMut(&Spawned) -> bool) {
+        self.wait_for_within(what, DEADLINE, done);
+    }
+
+    fn wait_for_within(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut done: impl FnMut(&Spawned) -> bool,
+    ) {
+        let deadline = Instant::now() + timeout.min(DEADLINE);
+        while !done(self) {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "evt exited ({status}) before printing '{needle}':\n{}",
-                    self.stderr()
-                );
+                panic!("evt exited ({status}) before {what}:\n{}", self.stderr());
             }
             assert!(
                 Instant::now() < deadline,
-                "no '{needle}' on stderr within {timeout:?}:\n{}",
+                "no {what} within {:?}:\n{}",
+                timeout.min(DEADLINE),
                 self.stderr()
             );
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(POLL);
         }
     }
 
@@ -424,13 +588,27 @@ impl Spawned {
         self.stdout.recv_timeout(timeout).ok()
     }
 
-    /// Waits for exit like [`Spawned::wait`] and returns stderr too.
-    pub fn wait_with_stderr(self, timeout: Duration) -> (Option<i32>, String) {
+    /// Waits for exit like [`Spawned::wait`] and returns all of stderr too.
+    pub fn wait_with_stderr(mut self, timeout: Duration) -> (Option<i32>, String) {
         let stderr = self.stderr.clone();
+        let reader = self.stderr_reader.take();
         let code = self.wait(timeout);
-        std::thread::sleep(Duration::from_millis(50));
+        // evt has exited, so its stderr is closed and the reader ends with the last line.
+        if let Some(reader) = reader {
+            reader.join().expect("stderr reader");
+        }
         let text = stderr.lock().expect("stderr buffer").clone();
         (code, text)
+    }
+
+    /// Waits for exit like [`Spawned::wait_with_stderr`]; also returns the stdout lines the
+    /// test had not taken yet.
+    pub fn wait_with_rest(mut self, timeout: Duration) -> (Option<i32>, Vec<String>, String) {
+        let stdout = std::mem::replace(&mut self.stdout, std::sync::mpsc::channel().1);
+        let (code, stderr) = self.wait_with_stderr(timeout);
+        // evt has exited: the reader ends at the end of its output, closing the channel.
+        let rest = std::iter::from_fn(|| stdout.recv_timeout(DEADLINE).ok()).collect();
+        (code, rest, stderr)
     }
 
     /// Kills the process with SIGKILL (no chance to clean up) and waits for it.
@@ -448,8 +626,10 @@ impl Spawned {
         }
     }
 
-    /// Waits for exit (killing after `timeout`) and returns the exit code.
+    /// Waits for exit (killing after `timeout`, at most [`DEADLINE`]) and returns the exit
+    /// code.
     pub fn wait(mut self, timeout: Duration) -> Option<i32> {
+        let timeout = timeout.min(DEADLINE);
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait works") {
@@ -462,7 +642,16 @@ impl Spawned {
                     self.stderr()
                 );
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Sends SIGTERM, as a polite `kill` does.
+    pub fn terminate(&self) {
+        let pid = i32::try_from(self.child.id()).expect("a pid fits i32");
+        // SAFETY: kill(2) with a pid we started and still own.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
         }
     }
 }

@@ -140,6 +140,7 @@ fn pretty_and_table_formats() {
     );
     assert!(!run.stdout.contains('\x1b'), "no colour when piped");
     let run = evt(&["read", &topic, "--format", "pretty", "--color", "always"]);
+    run.ok();
     assert!(run.stdout.contains('\x1b'), "colour when asked");
     let run = evt(&["read", &topic, "--format", "table"]);
     run.ok();
@@ -169,7 +170,7 @@ fn closed_pipe_ends_quietly_with_exit_0() {
     let mut first = [0u8; 64];
     stdout.read_exact(&mut first).unwrap();
     drop(stdout); // like `| head -c 64`
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + DEADLINE;
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;

@@ -1,15 +1,11 @@
 //! One pipeline (issue 9): files and topics through the same sources, window, filters and
 //! printers; honest windows; one table; plain jq output; JSON reports.
 
-use std::time::Duration;
-
 use evt::broker::mock::MockBroker;
 use evt::broker::produce::Writer;
 use evt::event::Event;
 
 use crate::harness::*;
-
-const WAIT: Duration = Duration::from_secs(30);
 
 /// evt with no broker at all: file sources need none.
 fn offline(args: &[&str]) -> Run {
@@ -270,7 +266,7 @@ fn a_time_window_prints_only_events_inside_it_and_says_what_it_skipped() {
         };
         writer.send(&event).unwrap();
     }
-    writer.flush(WAIT).unwrap();
+    writer.flush(DEADLINE).unwrap();
     let from = format!("@{}", T0 + 5 * minute);
     let until = format!("@{}", T0 + 15 * minute);
     let mut command = evt_command();

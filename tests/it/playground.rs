@@ -2,15 +2,12 @@
 //! cannot answer offset-for-timestamp lookups.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use evt::broker::mock::MockBroker;
 use evt::broker::produce::Writer;
 use evt::event::{Event, TimestampType};
 
 use crate::harness::*;
-
-const WAIT: Duration = Duration::from_secs(30);
 
 fn event(topic: &str, partition: i32, ts: i64, n: usize) -> Event {
     Event {
@@ -69,8 +66,8 @@ fn bisection_on_the_mock_cluster_matches_tansus_time_lookup() {
         tansu_writer.send(r).unwrap();
         mock_writer.send(r).unwrap();
     }
-    tansu_writer.flush(WAIT).unwrap();
-    mock_writer.flush(WAIT).unwrap();
+    tansu_writer.flush(DEADLINE).unwrap();
+    mock_writer.flush(DEADLINE).unwrap();
 
     let times = [
         "2026-02-28T00:00:00Z",
@@ -141,8 +138,8 @@ fn the_playground_registers_a_profile_while_it_runs() {
 
     let mut playground =
         Spawned::start(evt_in(&["playground", "--history", "2h", "--rate", "20/s"]));
-    playground.wait_for_stderr("Ctrl-C to stop", WAIT);
-    let addr = playground.line(WAIT);
+    playground.wait_for_stderr("Ctrl-C to stop", DEADLINE);
+    let addr = playground.line(DEADLINE);
     let read = run(evt_in(&[
         "--profile",
         "playground",
@@ -174,7 +171,7 @@ fn the_playground_registers_a_profile_while_it_runs() {
     run(by_addr).ok();
 
     playground.interrupt();
-    assert_eq!(playground.wait(WAIT), Some(0));
+    assert_eq!(playground.wait(DEADLINE), Some(0));
     assert!(
         !dir.path().join("playground.addr").exists(),
         "registration removed on exit"
@@ -247,8 +244,8 @@ fn kcat_reads_the_playground() {
     let dir = tempfile::tempdir().unwrap();
     let evt_in = isolated(&dir);
     let mut playground = Spawned::start(evt_in(&["playground", "--history", "1h", "--rate", "0"]));
-    playground.wait_for_stderr("Ctrl-C to stop", WAIT);
-    let addr = playground.line(WAIT);
+    playground.wait_for_stderr("Ctrl-C to stop", DEADLINE);
+    let addr = playground.line(DEADLINE);
     let out = std::process::Command::new("kcat")
         .args(["-b", &addr, "-C", "-t", "orders", "-e", "-q", "-f", "%k\n"])
         .output()
@@ -264,5 +261,5 @@ fn kcat_reads_the_playground() {
         "{keys}"
     );
     playground.interrupt();
-    assert_eq!(playground.wait(WAIT), Some(0));
+    assert_eq!(playground.wait(DEADLINE), Some(0));
 }

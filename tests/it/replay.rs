@@ -1,14 +1,10 @@
 //! `evt replay` and `evt produce` against tansu, with faults injected on the mock cluster.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
-
 use evt::broker::mock::MockBroker;
 use evt::event::Event;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::harness::*;
-
-const WAIT: Duration = Duration::from_secs(60);
 
 /// Records that every lossy pipe breaks: binary keys and values, tombstones, duplicate and
 /// null headers, backdated timestamps, an empty value and the bytes `null`.
@@ -141,7 +137,9 @@ fn replay_copies_a_window_byte_for_byte() {
         "1",
     ])
     .ok();
-    assert!(events_of(&broker().addr, &bare)
+    let bare = events_of(&broker().addr, &bare);
+    assert_eq!(bare.len(), 20, "partition 1 of the source");
+    assert!(bare
         .iter()
         .all(|e| e.headers.iter().all(|h| h.name != "evt-source")));
 }
@@ -214,6 +212,7 @@ fn produce_reports_bad_lines() {
     std::fs::write(&values, "{\"a\": 1}\n[1, 2]\n").unwrap();
     evt(&["produce", &topic, values.to_str().unwrap(), "--values"]).ok();
     let all = events_of(&broker().addr, &topic);
+    assert_eq!(all.len(), 5);
     assert_eq!(
         all[3].value.as_deref(),
         Some(&b"{\"a\": 1}"[..]),
@@ -230,6 +229,20 @@ fn replay_guards() {
         same.stderr.contains("into itself on the same cluster"),
         "{}",
         same.stderr
+    );
+    // --append lifts the non-empty guard, never this one: a topic replayed into itself
+    // would double every event (and, followed, never end).
+    let appended = evt(&["replay", &source, "--to", &source, "--append"]);
+    appended.expect_code(2);
+    assert!(
+        appended.stderr.contains("into itself on the same cluster"),
+        "{}",
+        appended.stderr
+    );
+    assert_eq!(
+        events_of(&broker().addr, &source).len(),
+        6,
+        "nothing written"
     );
 
     let target = unique_topic("nonempty");
@@ -354,10 +367,15 @@ fn interrupted_replay_resumes_without_duplicates_or_gaps() {
         "--checkpoint",
         cp,
     ]);
-    replay.wait_for_stderr("created", WAIT);
-    std::thread::sleep(Duration::from_millis(700));
+    replay.wait_for_stderr("created", DEADLINE);
+    // Interrupted once the periodic checkpoint shows copied events, well before the end.
+    replay.wait_for("a checkpoint with progress", |_| {
+        copied_per(&checkpoint).is_some_and(|n| n > 0)
+    });
     replay.interrupt();
-    assert_eq!(replay.wait(WAIT), Some(130));
+    let (code, stderr) = replay.wait_with_stderr(DEADLINE);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("continue with: evt replay"), "{stderr}");
     assert!(replay_stderr_mentions_resume(&checkpoint));
     let written = events_of(&broker().addr, &target).len();
     assert!((1..600).contains(&written), "stopped part way: {written}");
@@ -368,6 +386,18 @@ fn interrupted_replay_resumes_without_duplicates_or_gaps() {
         "a finished replay removes its checkpoint"
     );
     assert_exactly_once(&source, &target);
+}
+
+/// Events a checkpoint counts as copied (every window here starts at offset 0), if the file
+/// is there.
+fn copied_per(checkpoint: &std::path::Path) -> Option<i64> {
+    let text = std::fs::read_to_string(checkpoint).ok()?;
+    let cp: serde_json::Value = serde_json::from_str(&text).ok()?;
+    cp["partitions"]
+        .as_array()?
+        .iter()
+        .map(|p| p["next_offset"].as_i64())
+        .sum()
 }
 
 fn replay_stderr_mentions_resume(checkpoint: &std::path::Path) -> bool {
@@ -382,28 +412,22 @@ fn killed_replay_resumes_exactly_once() {
     // evt-source header of each target partition's last record says where to go on.
     let source = seeded("killed", 2, 300);
     let target = unique_topic("afterkill");
-    let dir = tempfile::tempdir().unwrap();
-    let checkpoint = dir.path().join("cp.json");
-    let cp = checkpoint.to_str().unwrap();
-    let mut command = evt_command();
-    command.args([
-        "-b",
-        &broker().addr,
-        "replay",
-        &source,
-        "--to",
-        &target,
-        "--rate",
-        "250/s",
-        "--checkpoint",
-        cp,
-    ]);
-    let mut replay = Spawned::start(command);
-    replay.wait_for_stderr("created", WAIT);
-    std::thread::sleep(Duration::from_millis(1800));
+    // No --checkpoint: the default place is the working directory, the harness's own.
+    let checkpoint = workdir().join(format!(".evt-replay-{source}-{target}.json"));
+    let mut replay = spawn_evt(&["replay", &source, "--to", &target, "--rate", "250/s"]);
+    replay.wait_for_stderr("created", DEADLINE);
+    replay.wait_for("a checkpoint with progress", |_| {
+        copied_per(&checkpoint).is_some_and(|n| n > 0)
+    });
     replay.kill();
-    assert!(checkpoint.exists(), "the periodic checkpoint was written");
+    let copied = copied_per(&checkpoint).expect("the periodic checkpoint survives SIGKILL");
+    assert!((1..600).contains(&copied), "stopped part way: {copied}");
+    let cp = checkpoint.to_str().unwrap();
     evt(&["replay", &source, "--to", &target, "--resume", cp]).ok();
+    assert!(
+        !checkpoint.exists(),
+        "a finished replay removes its checkpoint"
+    );
     assert_exactly_once(&source, &target);
 }
 
@@ -451,10 +475,13 @@ fn target_faults_lose_nothing_and_double_nothing() {
         "--checkpoint",
         cp.to_str().unwrap(),
     ]);
-    let replay = Spawned::start(command);
-    std::thread::sleep(Duration::from_millis(800));
+    let mut replay = Spawned::start(command);
+    // The target goes away once the periodic checkpoint shows copied events.
+    replay.wait_for("a checkpoint with progress", |_| {
+        copied_per(&cp).is_some_and(|n| n > 0)
+    });
     mock.set_broker_up(1, false).unwrap();
-    let (code, stderr) = replay.wait_with_stderr(WAIT);
+    let (code, stderr) = replay.wait_with_stderr(DEADLINE);
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("continue with: evt replay"), "{stderr}");
     mock.set_broker_up(1, true).unwrap();

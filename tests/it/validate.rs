@@ -192,6 +192,8 @@ fn schema_selection_by_field_and_missing_schemas() {
         "--format",
         "json",
     ]);
+    // Stopping at the limit is not a pass: what was found still fails the check.
+    limited.expect_code(1);
     assert_eq!(limited.stdout.lines().count(), 1, "{}", limited.stdout);
 }
 
