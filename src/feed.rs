@@ -33,6 +33,9 @@ pub enum Next {
     Ended,
 }
 
+/// How long a stopped producer may take to end before it is left behind.
+const LET_GO: Duration = Duration::from_secs(1);
+
 /// A producer thread and the receiving end of its channel.
 pub struct Feed {
     batches: Option<Receiver<Batch>>,
@@ -81,17 +84,29 @@ impl Feed {
         }
     }
 
-    /// Stops the producer (if still running) and says how it ended.
+    /// Stops the producer (if still running) and says how it ended. A producer that does
+    /// not end within [`LET_GO`] of being stopped (one blocked reading a terminal or a pipe
+    /// that stays open) is left behind: it holds nothing that needs closing.
     pub fn close(&mut self) -> anyhow::Result<FeedEnd> {
+        let finished = self.thread.as_ref().is_none_or(|t| t.is_finished());
         self.stop.enough();
         // A producer blocked on a full channel sees it closed and ends.
         self.batches = None;
-        match self.thread.take() {
-            Some(thread) => thread
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("a reader thread panicked"))),
-            None => Ok(FeedEnd::Stopped),
+        let Some(thread) = self.thread.take() else {
+            return Ok(FeedEnd::Stopped);
+        };
+        if !finished {
+            let let_go = std::time::Instant::now() + LET_GO;
+            while !thread.is_finished() {
+                if std::time::Instant::now() > let_go {
+                    return Ok(FeedEnd::Stopped);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
         }
+        thread
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("a reader thread panicked")))
     }
 }
 

@@ -33,20 +33,37 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
     let stop = Stop::default();
     let on_signal = stop.clone();
     tokio::spawn(async move {
-        // Ctrl-C, or a polite kill (SIGTERM): both stop at a clean point.
+        // Ctrl-C, or a polite kill (SIGTERM): both stop at a clean point. While evt only
+        // waits on the broker (connecting), or on a second signal, it exits at once.
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let terminated = async {
-            match term.as_mut() {
-                Some(t) => t.recv().await,
-                None => std::future::pending().await,
+        let mut signalled = 0;
+        loop {
+            let terminated = async {
+                match term.as_mut() {
+                    Some(t) => t.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let tick = tokio::time::sleep(std::time::Duration::from_millis(50));
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => signalled += 1,
+                _ = terminated => signalled += 1,
+                _ = tick, if signalled > 0 => {}
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminated => {}
+            if signalled == 0 {
+                continue;
+            }
+            on_signal.interrupt();
+            if on_signal.may_abandon() {
+                eprintln!("evt: interrupted while waiting for the broker");
+                std::process::exit(i32::from(ExitStatus::Interrupted.code()));
+            }
+            if signalled > 1 {
+                eprintln!("evt: interrupted twice: exiting now");
+                std::process::exit(i32::from(ExitStatus::Interrupted.code()));
+            }
         }
-        on_signal.interrupt();
     });
     tokio::task::spawn_blocking(move || run_blocking(cli, &stop)).await?
 }

@@ -57,6 +57,40 @@ impl Window {
         }
     }
 
+    /// Checks what needs no broker: times before 1970 (a broker reads -1 and -2 as "latest"
+    /// and "earliest") and a window whose end comes before its start.
+    pub fn check(&self) -> Result<(), String> {
+        for (flag, p) in [("--from", Some(self.from)), ("--until", self.until)] {
+            if let Some(Position::Time(ms)) = p {
+                if ms < 0 {
+                    return Err(format!(
+                        "{flag} {p}: before 1970-01-01T00:00:00Z; event times start there (@0)",
+                        p = Position::Time(ms)
+                    ));
+                }
+            }
+        }
+        let Some(until) = self.until else {
+            return Ok(());
+        };
+        use Position::*;
+        let inverted = match (self.from, until) {
+            (Offset(a), Offset(b)) | (Time(a), Time(b)) => a >= b,
+            (FromBeginning(a), FromBeginning(b)) => a >= b,
+            (FromEnd(a), FromEnd(b)) => a <= b,
+            (End, Beginning | FromBeginning(_) | Offset(_)) => true,
+            (_, Beginning) => true,
+            _ => false,
+        };
+        if inverted {
+            return Err(format!(
+                "the window --from {} --until {until} is empty: --until (exclusive) must come after --from",
+                self.from
+            ));
+        }
+        Ok(())
+    }
+
     /// True when a position counts records (offsets), which only topics have.
     pub fn counts_records(&self) -> bool {
         let by_offset = |p: Position| {

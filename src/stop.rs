@@ -9,6 +9,18 @@ use std::sync::Arc;
 pub struct Stop {
     interrupted: Arc<AtomicBool>,
     enough: Arc<AtomicBool>,
+    /// An [`Abandonable`] stretch is running.
+    abandonable: Arc<AtomicBool>,
+}
+
+/// A stretch of work that Ctrl-C may cut short by ending the process: connecting and
+/// resolving the window wait on the broker and have written nothing yet.
+pub struct Abandonable(Arc<AtomicBool>);
+
+impl Drop for Abandonable {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
 }
 
 impl Stop {
@@ -35,6 +47,23 @@ impl Stop {
         Stop {
             interrupted: self.interrupted.clone(),
             enough: Arc::new(AtomicBool::new(false)),
+            abandonable: self.abandonable.clone(),
         }
+    }
+
+    /// Until the guard is dropped, Ctrl-C ends the process at once (see [`Abandonable`]).
+    pub fn abandonable(&self) -> Abandonable {
+        self.abandonable.store(true, Ordering::Relaxed);
+        Abandonable(self.abandonable.clone())
+    }
+
+    /// The abandonable stretch is over: work that must finish cleanly starts.
+    pub fn settle(&self) {
+        self.abandonable.store(false, Ordering::Relaxed);
+    }
+
+    /// True while an [`Abandonable`] stretch runs.
+    pub fn may_abandon(&self) -> bool {
+        self.abandonable.load(Ordering::Relaxed)
     }
 }

@@ -17,6 +17,7 @@ pub fn run(connection: &Connection, mut job: ReadJob, stop: &Stop) -> anyhow::Re
     if follow {
         follow_until_the_clock(&mut job);
     }
+    let waiting = stop.abandonable();
     let broker = broker_for(connection, &job.request)?;
     let plan = broker.as_deref().map(|b| job.request.plan(b)).transpose()?;
     if let Some(style) = job.explain {
@@ -39,6 +40,7 @@ pub fn run(connection: &Connection, mut job: ReadJob, stop: &Stop) -> anyhow::Re
         // A long read into a file or a pipe shows its progress on the terminal.
         progress: !follow && !job.output.terminal,
     };
+    drop(waiting);
     let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
     let summary =
         connection.verbose > 0 || outcome.notable() || (!follow && outcome.filter.is_some());

@@ -24,6 +24,8 @@ pub fn run(source: &Connection, job: ReplayJob, stop: &Stop) -> anyhow::Result<E
     if job.target.readonly {
         return Err(readonly_error(&job.target));
     }
+    // Until the copy starts, evt only asks the brokers: Ctrl-C may end it at once.
+    let _waiting = stop.abandonable();
     let target = broker::connect(&job.target)?;
     match job.request.sources.first().cloned() {
         Some(SourceArg::Topic(topic)) => replay_topic(source, &*target, job, &topic, stop),
@@ -144,6 +146,7 @@ fn copy(
         provenance: job.provenance,
         partitioner: job.partitioner,
         skip_bad: job.skip_bad,
+        drain: job.target.timeout,
     };
     let mut copier = Copier::new(
         target.writer()?,
@@ -158,6 +161,7 @@ fn copy(
         progress: true,
         ..pipeline::Options::default()
     };
+    stop.settle();
     let ran = pipeline::run(source, job.filter.as_mut(), &mut copier, &options, stop);
     let interrupted = matches!(&ran, Ok(o) if o.ended == Ended::Interrupted) || stop.interrupted();
     finish(job, copier, ran.err(), interrupted)

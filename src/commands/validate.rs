@@ -14,6 +14,7 @@ pub fn run(
     mut job: ValidateJob,
     stop: &Stop,
 ) -> anyhow::Result<ExitStatus> {
+    let waiting = stop.abandonable();
     let broker = broker_for(connection, &job.request)?;
     let plan = broker.as_deref().map(|b| job.request.plan(b)).transpose()?;
     let mut source = job.request.open(broker.as_deref(), plan, stop)?;
@@ -24,6 +25,7 @@ pub fn run(
         progress: true,
         ..pipeline::Options::default()
     };
+    drop(waiting);
     let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
     Ok(if outcome.ended == Ended::Interrupted {
         ExitStatus::Interrupted

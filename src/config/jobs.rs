@@ -97,17 +97,19 @@ fn request(
         prune: !filter.no_prune,
         mode,
         input: input.map(Input::from),
-        stall_timeout: connection.timeout * 3,
+        stall_timeout: connection.timeout,
         verbose: connection.verbose,
     }
 }
 
 fn window(range: &cli::RangeArgs, partitions: Vec<i32>) -> anyhow::Result<Window> {
-    Ok(Window {
+    let window = Window {
         partitions,
         from: parse_position("--from", &range.from)?,
         until: parse_until(range.until.as_deref())?,
-    })
+    };
+    window.check().map_err(EvtError::usage)?;
+    Ok(window)
 }
 
 /// SOURCE arguments (quoted globs expanded) as topics and files.
@@ -163,6 +165,7 @@ pub fn tail_job(
         },
         until: parse_until(args.until.as_deref())?,
     };
+    window.check().map_err(EvtError::usage)?;
     let topics = args.topics.iter().cloned().map(SourceArg::Topic).collect();
     let request = request(
         topics,

@@ -50,6 +50,9 @@ pub struct Settings {
     /// `--skip-bad`: records the target will never accept (too large, or unreadable lines)
     /// are reported, skipped and counted; otherwise the first one stops the copy.
     pub skip_bad: bool,
+    /// After Ctrl-C or SIGTERM, how long to wait for the target to confirm what is in flight
+    /// (`--timeout`); what stays unconfirmed is copied again on resume.
+    pub drain: Duration,
 }
 
 pub struct Copier {
@@ -281,8 +284,16 @@ impl Sink for Copier {
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        let deliveries = self.writer.flush();
-        self.settle(deliveries);
+        if self.stop.interrupted() {
+            let until = Instant::now() + self.settings.drain;
+            while self.writer.in_flight() > 0 && Instant::now() < until {
+                let deliveries = self.writer.poll(Duration::from_millis(50));
+                self.settle(deliveries);
+            }
+        } else {
+            let deliveries = self.writer.flush();
+            self.settle(deliveries);
+        }
         if let Lanes::File { next, .. } = self.lanes {
             self.ledger.lanes[0].end = next;
         }
@@ -322,6 +333,7 @@ mod tests {
             provenance: true,
             partitioner: Partitioner::Same,
             skip_bad,
+            drain: Duration::from_secs(1),
         };
         let lanes = Lanes::Topic {
             source_topic: "src".into(),
