@@ -244,16 +244,8 @@ fn pretty_cuts_a_huge_value_at_one_mebibyte_with_a_marker() {
     );
 }
 
-#[test]
-fn deep_valid_json_stays_json() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d300.jsonl");
-    std::fs::write(&path, format!("{}\n", nested(300))).unwrap();
-    let path = path.to_str().unwrap();
-    let out = evt_files(&["read", path, "--format", "json"], QUICK, gib());
-    out.run.ok();
-    let line = out.run.stdout.trim_end();
-    // serde_json's default limit (128 levels) would refuse this envelope: parse without it.
+/// The 300-deep array in an envelope line, parsed without serde_json's 128-level limit.
+fn deep_value_of(line: &str) -> usize {
     let mut parser = serde_json::Deserializer::from_str(line);
     parser.disable_recursion_limit();
     let envelope = serde_json::Value::deserialize(&mut parser).expect("the envelope is JSON");
@@ -268,9 +260,35 @@ fn deep_valid_json_stays_json() {
             _ => panic!("one element per level: {line}"),
         }
     }
-    assert_eq!(depth, 300, "the value is the 300-deep array: {line}");
+    depth
+}
+
+#[test]
+fn deep_valid_json_stays_json() {
+    // A record's payload is classified by evt (a file line is already parsed as JSON).
+    let topic = unique_topic("deep-json");
+    create_topic(&topic, 1);
+    produce(
+        &topic,
+        &[Record::json(
+            0,
+            "k",
+            &nested(300),
+            ms("2026-03-01T00:00:00Z"),
+        )],
+    );
+    let read = |format: &str| {
+        let mut command = evt_command();
+        command
+            .args(["-b", &broker().addr])
+            .args(["read", &topic, "--format", format]);
+        run_capped(command, DEADLINE, gib())
+    };
+    let out = read("json");
+    out.run.ok();
+    assert_eq!(deep_value_of(out.run.stdout.trim_end()), 300);
     // pretty shows it as JSON too, not as a quoted string.
-    let out = evt_files(&["read", path, "--format", "pretty"], QUICK, gib());
+    let out = read("pretty");
     out.run.ok();
     assert!(
         out.run.stdout.contains("\n  [\n    [\n"),
@@ -278,6 +296,17 @@ fn deep_valid_json_stays_json() {
         out.run.stdout
     );
     assert!(!out.run.stdout.contains("\"[[["), "{}", out.run.stdout);
+    // The same value in a file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d300.jsonl");
+    std::fs::write(&path, format!("{}\n", nested(300))).unwrap();
+    let out = evt_files(
+        &["read", path.to_str().unwrap(), "--format", "json"],
+        QUICK,
+        gib(),
+    );
+    out.run.ok();
+    assert_eq!(deep_value_of(out.run.stdout.trim_end()), 300);
 }
 
 #[test]
