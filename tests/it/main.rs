@@ -4,6 +4,7 @@ mod architecture;
 mod errors;
 mod filters;
 mod generated;
+mod hardening_input;
 mod hardening_produce;
 mod hardening_schema;
 mod harness;
