@@ -12,11 +12,11 @@ pub const JQ_MAX_DEPTH: usize = 1_000;
 pub const JQ_STEPS: u64 = 10_000_000;
 
 /// Stack one jq evaluation may use below the point where it started.
-pub const JQ_STACK: usize = 16 << 20;
+pub const JQ_STACK: usize = 4 << 20;
 
 /// Stack of the threads that run filters: room for [`JQ_STACK`] and for parsing and
 /// dropping values up to [`JQ_MAX_DEPTH`] deep.
-pub const THREAD_STACK: usize = 64 << 20;
+pub const THREAD_STACK: usize = 16 << 20;
 
 /// Envelope lines whose value nests deeper than this are not read back (serde_json parses
 /// envelopes recursively, on threads with [`THREAD_STACK`]).
