@@ -338,6 +338,44 @@ fn split_zone(text: &str) -> (&str, &str) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn empty_windows_are_found_without_a_broker() {
+        let window = |from, until| Window {
+            partitions: Vec::new(),
+            from,
+            until,
+        };
+        use Position::*;
+        for (from, until) in [
+            (Offset(100), Offset(50)),
+            (Offset(7), Offset(7)),
+            (Time(2_000), Time(1_000)),
+            (FromEnd(10), FromEnd(20)),
+            (FromBeginning(5), FromBeginning(5)),
+            (End, Beginning),
+            (Time(5), Beginning),
+        ] {
+            let err = window(from, Some(until)).check().unwrap_err();
+            assert!(err.contains("is empty"), "{from}..{until}: {err}");
+        }
+        for (from, until) in [
+            (Offset(50), Some(Offset(100))),
+            (Time(1_000), Some(Time(2_000))),
+            (FromEnd(20), Some(FromEnd(10))),
+            (Beginning, Some(End)),
+            (Time(0), Some(Offset(3))),
+            (Beginning, None),
+        ] {
+            assert_eq!(window(from, until).check(), Ok(()), "{from}..{until:?}");
+        }
+        let err = window(Time(-1), None).check().unwrap_err();
+        assert!(
+            err.starts_with("--from 1969-12-31T23:59:59.999Z: before 1970"),
+            "{err}"
+        );
+        assert!(window(Beginning, Some(Time(-5))).check().is_err());
+    }
+
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
             .unwrap()

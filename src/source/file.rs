@@ -110,7 +110,7 @@ fn read_file(path: &Path, shape: Input, stop: &Stop, out: &mut Batcher) -> anyho
 
 fn read_lines(
     name: &Arc<str>,
-    mut reader: impl BufRead,
+    mut reader: BufReader<impl Read>,
     shape: Input,
     stop: &Stop,
     out: &mut Batcher,
@@ -154,6 +154,11 @@ fn read_lines(
             },
         };
         if !out.push(item) {
+            return Ok(FeedEnd::Stopped);
+        }
+        // Whatever has been read goes on before the next read, which may wait (a pipe or a
+        // terminal: `tail -f app.log | evt produce …` writes each line as it comes).
+        if reader.buffer().is_empty() && !out.flush() {
             return Ok(FeedEnd::Stopped);
         }
     }

@@ -7,6 +7,7 @@ mod generated;
 mod hardening_input;
 mod hardening_produce;
 mod hardening_schema;
+mod hardening_signals;
 mod harness;
 mod output;
 mod pipeline;
