@@ -65,7 +65,22 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
             }
         }
     });
-    tokio::task::spawn_blocking(move || run_blocking(cli, &stop)).await?
+    // The command runs on a thread of its own with a large stack (reserved, not used): jq
+    // programs may build deeply nested values, and dropping one recurses (see
+    // `limits::COMMAND_STACK`).
+    let (done, answer) = tokio::sync::oneshot::channel();
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("evt-command".into())
+        .stack_size(limits::COMMAND_STACK)
+        .spawn(move || {
+            let _inside = runtime.enter();
+            done.send(run_blocking(cli, &stop)).ok();
+        })
+        .map_err(|e| error::EvtError::usage(format!("cannot start a thread: {e}")))?;
+    answer.await.map_err(|_| {
+        anyhow::anyhow!("the command stopped without an answer (a bug: please report it)")
+    })?
 }
 
 fn run_blocking(cli: cli::Cli, stop: &Stop) -> anyhow::Result<ExitStatus> {

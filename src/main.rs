@@ -10,11 +10,8 @@ use evt::error::{exit_status_of, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = evt::cli::Cli::parse();
-    // Filters run on blocking threads: give them room to parse, evaluate and drop values
-    // nested up to the limits in `evt::limits`.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .thread_stack_size(evt::limits::THREAD_STACK)
         .build()
         .expect("a tokio runtime");
     match runtime.block_on(evt::run(cli)) {

@@ -23,8 +23,8 @@ const QUICK: Duration = Duration::from_secs(20);
 const MIB: u64 = 1 << 20;
 
 /// An address-space cap: `base` for the work, plus what evt reserves without using it:
-/// mimalloc reserves a 1 GiB arena when the limit leaves room for it, each tokio worker gets
-/// a 64 MiB stack (`limits::THREAD_STACK`), and the other threads more. Measured on 2 cores:
+/// mimalloc reserves a 1 GiB arena when the limit leaves room for it, the command thread
+/// reserves a 256 MiB stack (`limits::COMMAND_STACK`), input threads 16 MiB each. Measured on 2 cores:
 /// evt starts under 700 MiB (mimalloc then reserves less) or from 1600 MiB, but not in
 /// between, where the arena fits and the thread stacks no longer do. A fixed cap would also
 /// fail on machines with more cores.
@@ -380,8 +380,8 @@ fn two_events(dir: &Path) -> String {
 fn an_endless_jq_loop_is_stopped_per_event_by_the_step_budget() {
     let dir = tempfile::tempdir().unwrap();
     let file = two_events(dir.path());
-    // The budget (10,000,000 steps) takes about a second per event in a release build and
-    // about ten in the unoptimised test build: the deadline allows for the latter.
+    // The budget (5,000,000 steps) takes about half a second per event in a release build
+    // and a few seconds in the test build: the deadline allows for the latter.
     let out = evt_files(
         &["read", &file, "--where", "def f: f; f"],
         Duration::from_secs(45),
@@ -620,4 +620,45 @@ fn json_and_value_output_keep_every_byte() {
     );
     out.run.ok();
     assert_eq!(out.bytes, format!("text{NASTY}\n").into_bytes());
+}
+
+/// A program that builds a value as deep as its budget allows (two steps a level, about 2.5
+/// million levels) is stopped by the budget, and dropping that value does not overflow the
+/// stack (it aborted evt before).
+#[test]
+fn a_jq_program_that_builds_a_very_deep_value_is_stopped_not_crashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = two_events(dir.path());
+    let program = "reduce range(1e8) as $i (0; [.]) | true";
+    let out = evt_files(
+        &["read", &file, "--where", program],
+        Duration::from_secs(45),
+        gib(),
+    );
+    out.run.ok();
+    assert!(out.run.stdout.is_empty(), "{}", out.run.stdout);
+    assert_eq!(
+        out.run
+            .stderr
+            .matches("did not finish within the step budget")
+            .count(),
+        2,
+        "{}",
+        out.run.stderr
+    );
+    // Shallower, within the budget: the program runs to its end and the events match.
+    let out = evt_files(
+        &[
+            "read",
+            &file,
+            "--where",
+            "reduce range(100000) as $i (0; [.]) | true",
+            "--format",
+            "value",
+        ],
+        Duration::from_secs(45),
+        gib(),
+    );
+    out.run.ok();
+    assert_eq!(out.run.stdout.lines().count(), 2, "{}", out.run.stderr);
 }
