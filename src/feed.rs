@@ -50,19 +50,23 @@ impl Feed {
         name: &str,
         stop: Stop,
         produce: impl FnOnce(SyncSender<Batch>) -> anyhow::Result<FeedEnd> + Send + 'static,
-    ) -> Feed {
+    ) -> anyhow::Result<Feed> {
         let (tx, batches) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
         let thread = std::thread::Builder::new()
             .name(name.into())
             // Room to parse envelopes nested up to `limits::ENVELOPE_MAX_DEPTH`.
             .stack_size(crate::limits::THREAD_STACK)
             .spawn(move || produce(tx))
-            .expect("the OS can start a thread");
-        Feed {
+            .map_err(|e| {
+                crate::error::EvtError::usage(format!(
+                    "cannot start a reader thread: {e} (is a memory or process limit too low?)"
+                ))
+            })?;
+        Ok(Feed {
             batches: Some(batches),
             thread: Some(thread),
             stop,
-        }
+        })
     }
 
     /// The next batch, waiting up to `wait`.

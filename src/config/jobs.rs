@@ -587,3 +587,22 @@ mod rate_tests {
         assert_eq!(super::rate_or_zero("0"), Ok(0.0));
     }
 }
+
+#[cfg(test)]
+mod timeout_tests {
+    use clap::Parser;
+
+    use crate::cli::Cli;
+    use crate::config::{Config, Job};
+
+    /// `--timeout` is what a stalled read waits, as documented (it was three times that).
+    #[test]
+    fn a_stalled_read_gives_up_after_the_timeout() {
+        let cli =
+            Cli::try_parse_from(["evt", "read", "orders", "-b", "h:1", "--timeout", "2s"]).unwrap();
+        let Job::Read(job) = Config::from_cli(cli).unwrap().job else {
+            panic!("a read job");
+        };
+        assert_eq!(job.request.stall_timeout, std::time::Duration::from_secs(2));
+    }
+}

@@ -61,15 +61,15 @@ pub struct FileSource {
 }
 
 impl FileSource {
-    pub fn open(path: PathBuf, input: Option<Input>, stop: &Stop) -> FileSource {
+    pub fn open(path: PathBuf, input: Option<Input>, stop: &Stop) -> anyhow::Result<FileSource> {
         let stop = stop.child();
         let shape = Input::of(&path, input);
         let feed = Feed::spawn("evt-file", stop.clone(), move |tx| {
             let mut out = Batcher::new(tx);
             let ended = read_file(&path, shape, &stop, &mut out)?;
             Ok(if out.flush() { ended } else { FeedEnd::Stopped })
-        });
-        FileSource { feed }
+        })?;
+        Ok(FileSource { feed })
     }
 }
 
@@ -349,7 +349,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        let mut source = FileSource::open(path, input, &Stop::default());
+        let mut source = FileSource::open(path, input, &Stop::default()).unwrap();
         let mut all = Vec::new();
         loop {
             match source.next(Duration::from_secs(5)) {
@@ -425,7 +425,8 @@ mod tests {
             PathBuf::from("/nonexistent/x.jsonl"),
             None,
             &Stop::default(),
-        );
+        )
+        .unwrap();
         while !matches!(source.next(Duration::from_secs(5)), Next::Ended) {}
         assert!(source.close().is_err());
     }

@@ -145,7 +145,7 @@ impl Request {
             )?));
         }
         for path in self.files() {
-            opened.push(Box::new(file::FileSource::open(path, self.input, stop)));
+            opened.push(Box::new(file::FileSource::open(path, self.input, stop)?));
         }
         let by_time = matches!(self.mode, Mode::Bounded { by_time: true });
         Ok(match opened.len() {

@@ -538,3 +538,52 @@ fn a_broker_that_cannot_create_the_target_is_said_so() {
         run.stderr
     );
 }
+
+/// SIGTERM while the target does not answer: evt waits at most `--timeout` for what is in
+/// flight (it waited three times that before), saves the checkpoint, exits 130, and a resume
+/// copies everything exactly once.
+#[test]
+fn sigterm_with_an_unanswering_target_stops_within_the_timeout() {
+    let source = seeded("drain", 2, 100);
+    let mock = MockBroker::start(1).unwrap();
+    let target = "drained";
+    mock.create_topic(target, 2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cp = dir.path().join("cp.json");
+    let mut command = evt_command();
+    command.args(["-b", &broker().addr, "--timeout", "2s", "replay", &source]);
+    command.args(["--to", target, "--to-brokers", mock.bootstrap()]);
+    command.args(["--rate", "100/s", "--checkpoint", cp.to_str().unwrap()]);
+    let mut replay = Spawned::start(command);
+    replay.wait_for("a checkpoint with progress", |_| {
+        copied_per(&cp).is_some_and(|n| n > 0)
+    });
+    mock.set_broker_up(1, false).unwrap();
+    let terminated = std::time::Instant::now();
+    replay.terminate();
+    let (code, stderr) = replay.wait_with_stderr(DEADLINE);
+    let took = terminated.elapsed();
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        took < std::time::Duration::from_millis(4_500),
+        "stopped {took:?} after SIGTERM with --timeout 2s:\n{stderr}"
+    );
+    assert!(stderr.contains("continue with: evt replay"), "{stderr}");
+    mock.set_broker_up(1, true).unwrap();
+    let mut command = evt_command();
+    command.args(["-b", &broker().addr, "replay", &source, "--to", target]);
+    command.args([
+        "--to-brokers",
+        mock.bootstrap(),
+        "--resume",
+        cp.to_str().unwrap(),
+    ]);
+    run(command).ok();
+    let copies = events_of(mock.bootstrap(), target);
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &copies {
+        *seen.entry(provenance(e)).or_default() += 1;
+    }
+    assert_eq!(seen.len(), 200, "nothing lost");
+    assert!(seen.values().all(|n| *n == 1), "nothing doubled");
+}

@@ -77,9 +77,9 @@ impl Broker for Kafka {
         let consumer = Arc::new(consumer(&self.connection)?);
         let connection = self.connection.clone();
         let stop = options.stop.clone();
-        Ok(Reader::spawn("evt-reader", stop, move |tx| {
+        Reader::spawn("evt-reader", stop, move |tx| {
             reader::read(consumer, &connection, &plan, &options, tx)
-        }))
+        })
     }
 
     fn writer(&self) -> anyhow::Result<Box<dyn Writer>> {
