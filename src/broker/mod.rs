@@ -156,8 +156,9 @@ pub trait Writer: Send {
     ) -> anyhow::Result<()>;
     /// Serves delivery reports (waiting up to `wait`) and returns those that arrived.
     fn poll(&self, wait: Duration) -> Vec<Delivery>;
-    /// Waits for every queued record's report and returns the reports that arrived.
-    fn flush(&self) -> Vec<Delivery>;
+    /// Waits for every queued record's report and returns the reports that arrived. After
+    /// Ctrl-C or SIGTERM (`stop`), waits at most the connection's timeout.
+    fn flush(&self, stop: &Stop) -> Vec<Delivery>;
     /// Records sent but not yet confirmed or failed.
     fn in_flight(&self) -> usize;
 }
@@ -198,7 +199,8 @@ pub trait Broker: Send + Sync {
     /// Starts reading `plan` in the background.
     fn read(&self, plan: Plan, options: ReadOptions) -> anyhow::Result<Reader>;
     /// A writer into this cluster.
-    fn writer(&self) -> anyhow::Result<Box<dyn Writer>>;
+    /// A writer whose waits for room in its queue end on Ctrl-C (`stop`).
+    fn writer(&self, stop: &Stop) -> anyhow::Result<Box<dyn Writer>>;
     /// Creates `name` with `partitions` partitions.
     fn create_topic(&self, name: &str, partitions: i32) -> anyhow::Result<()>;
     /// The first record at or after each requested offset of `topic`: its offset and

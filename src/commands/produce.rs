@@ -16,7 +16,13 @@ pub fn run(connection: &Connection, job: &ProduceJob, stop: &Stop) -> anyhow::Re
     let topic = broker::find_topics(&broker.topics()?, std::slice::from_ref(&job.topic))?;
     let partitions = i32::try_from(topic[0].partitions.len()).unwrap_or(i32::MAX);
     let mut source = job.request.open(None, None, stop)?;
-    let mut sink = Producer::new(broker.writer()?, &job.topic, partitions, job.skip_bad);
+    let mut sink = Producer::new(
+        broker.writer(stop)?,
+        &job.topic,
+        partitions,
+        job.skip_bad,
+        stop,
+    );
     drop(waiting);
     let outcome = pipeline::run(
         &mut *source,

@@ -146,10 +146,9 @@ fn copy(
         provenance: job.provenance,
         partitioner: job.partitioner,
         skip_bad: job.skip_bad,
-        drain: job.target.timeout,
     };
     let mut copier = Copier::new(
-        target.writer()?,
+        target.writer(stop)?,
         settings,
         Pacer::new(job.pace),
         ledger,

@@ -113,7 +113,7 @@ pub(crate) mod fake {
             std::mem::take(&mut *self.queued.lock().unwrap())
         }
 
-        fn flush(&self) -> Vec<Delivery> {
+        fn flush(&self, _stop: &crate::stop::Stop) -> Vec<Delivery> {
             self.poll(Duration::ZERO)
         }
 

@@ -10,6 +10,7 @@ use crate::broker::{Delivery, Failure, Tag, Writer};
 use crate::error::{EvtError, SizeLimit};
 use crate::event::{Event, Origin, Unreadable};
 use crate::sink::{Flow, Sink};
+use crate::stop::Stop;
 
 pub struct Producer {
     topic: String,
@@ -31,11 +32,19 @@ pub struct Producer {
     /// The files events came from: a delivery's tag names its file by index here and its
     /// line (or array element) by offset, so a refusal names its origin.
     files: Vec<(Arc<str>, bool)>,
+    stop: Stop,
 }
 
 impl Producer {
-    pub fn new(writer: Box<dyn Writer>, topic: &str, partitions: i32, skip_bad: bool) -> Producer {
+    pub fn new(
+        writer: Box<dyn Writer>,
+        topic: &str,
+        partitions: i32,
+        skip_bad: bool,
+        stop: &Stop,
+    ) -> Producer {
         Producer {
+            stop: stop.clone(),
             topic: topic.to_string(),
             partitions,
             skip_bad,
@@ -154,6 +163,9 @@ impl Sink for Producer {
         let sent = self
             .writer
             .send(&self.topic, event.partition, &event, None, tag);
+        if sent.is_err() && self.stop.interrupted() {
+            return Ok(Flow::Stop);
+        }
         if let Err(too_large) = crate::error::too_large(sent)? {
             return Ok(self.refuse(too_large));
         }
@@ -186,7 +198,7 @@ impl Sink for Producer {
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        let deliveries = self.writer.flush();
+        let deliveries = self.writer.flush(&self.stop);
         self.tally(deliveries);
         Ok(())
     }
@@ -214,7 +226,7 @@ mod tests {
     }
 
     fn produce(writer: FakeWriter, skip_bad: bool) -> Producer {
-        let mut sink = Producer::new(Box::new(writer), "t", 1, skip_bad);
+        let mut sink = Producer::new(Box::new(writer), "t", 1, skip_bad, &Stop::default());
         for e in lines() {
             if sink.event(e).unwrap() == Flow::Stop {
                 break;

@@ -50,9 +50,6 @@ pub struct Settings {
     /// `--skip-bad`: records the target will never accept (too large, or unreadable lines)
     /// are reported, skipped and counted; otherwise the first one stops the copy.
     pub skip_bad: bool,
-    /// After Ctrl-C or SIGTERM, how long to wait for the target to confirm what is in flight
-    /// (`--timeout`); what stays unconfirmed is copied again on resume.
-    pub drain: Duration,
 }
 
 pub struct Copier {
@@ -234,6 +231,10 @@ impl Sink for Copier {
         let sent = self
             .writer
             .send(&self.settings.target_topic, partition, &event, extra, tag);
+        if sent.is_err() && self.stop.interrupted() {
+            // Never sent: a resume starts here.
+            return Ok(Flow::Stop);
+        }
         if let Err(too_large) = crate::error::too_large(sent)? {
             // Never sent: skipped counts it as done; otherwise a resume starts here.
             let flow = self.refuse(too_large);
@@ -284,16 +285,8 @@ impl Sink for Copier {
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        if self.stop.interrupted() {
-            let until = Instant::now() + self.settings.drain;
-            while self.writer.in_flight() > 0 && Instant::now() < until {
-                let deliveries = self.writer.poll(Duration::from_millis(50));
-                self.settle(deliveries);
-            }
-        } else {
-            let deliveries = self.writer.flush();
-            self.settle(deliveries);
-        }
+        let deliveries = self.writer.flush(&self.stop);
+        self.settle(deliveries);
         if let Lanes::File { next, .. } = self.lanes {
             self.ledger.lanes[0].end = next;
         }
@@ -333,7 +326,6 @@ mod tests {
             provenance: true,
             partitioner: Partitioner::Same,
             skip_bad,
-            drain: Duration::from_secs(1),
         };
         let lanes = Lanes::Topic {
             source_topic: "src".into(),

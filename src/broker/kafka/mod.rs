@@ -23,6 +23,7 @@ use rdkafka::ClientConfig;
 use crate::broker::{redact, Broker, Connection, Plan, ReadOptions, Reader, TopicInfo, Writer};
 use crate::error::EvtError;
 use crate::position::Window;
+use crate::stop::Stop;
 
 /// A Kafka-protocol cluster. Clients are made when first needed and kept for the command.
 pub struct Kafka {
@@ -82,12 +83,14 @@ impl Broker for Kafka {
         })
     }
 
-    fn writer(&self) -> anyhow::Result<Box<dyn Writer>> {
-        Ok(Box::new(produce::TrackedWriter::new(
+    fn writer(&self, stop: &Stop) -> anyhow::Result<Box<dyn Writer>> {
+        let mut writer = produce::TrackedWriter::new(
             &self.connection.brokers,
             &self.connection.properties,
             self.connection.timeout,
-        )?))
+        )?;
+        writer.stop = stop.clone();
+        Ok(Box::new(writer))
     }
 
     fn create_topic(&self, name: &str, partitions: i32) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ use rdkafka::ClientConfig;
 use crate::broker::{Delivery, Failure, Tag, Writer as WriteEvents};
 use crate::error::{EvtError, SizeLimit};
 use crate::event::Event;
+use crate::stop::Stop;
 
 /// A simple writer for seeding (the playground, tests, examples): events go to their own
 /// topic, and `flush` fails when any was not delivered. Built on [`TrackedWriter`].
@@ -70,7 +71,7 @@ impl Writer {
 
     /// Waits until every queued event is delivered; an error when any was not.
     pub fn flush(&self, _timeout: Duration) -> anyhow::Result<()> {
-        self.count(self.inner.flush());
+        self.count(self.inner.flush(&Stop::default()));
         match (self.failed.get(), self.inner.in_flight()) {
             (0, 0) => Ok(()),
             (failed, waiting) => Err(EvtError::broker(format!(
@@ -118,6 +119,8 @@ pub struct TrackedWriter {
     timeout: Duration,
     /// The producer's `message.max.bytes`: larger records are refused before sending.
     max_message_bytes: u64,
+    /// Ctrl-C ends a wait for room in the queue, and shortens the final flush.
+    pub stop: Stop,
 }
 
 /// librdkafka's default `message.max.bytes`.
@@ -190,6 +193,7 @@ impl TrackedWriter {
             producer,
             timeout,
             max_message_bytes,
+            stop: Stop::default(),
         })
     }
 
@@ -248,6 +252,11 @@ impl WriteEvents for TrackedWriter {
                     rdkafka::error::KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull),
                     back,
                 )) => {
+                    if self.stop.interrupted() {
+                        return Err(EvtError::broker(
+                            "interrupted while waiting for room in the producer queue",
+                        ));
+                    }
                     record = back;
                     self.producer.poll(Duration::from_millis(5));
                 }
@@ -281,11 +290,17 @@ impl WriteEvents for TrackedWriter {
 
     /// Waits for every queued record's report (up to three delivery timeouts) and returns the
     /// reports that arrived meanwhile.
-    fn flush(&self) -> Vec<Delivery> {
-        let deadline = std::time::Instant::now() + self.timeout * 3;
+    fn flush(&self, stop: &Stop) -> Vec<Delivery> {
+        let now = std::time::Instant::now;
+        let mut deadline = now() + self.timeout * 3;
+        let mut heard = false;
         let mut delivered = Vec::new();
-        while self.producer.in_flight_count() > 0 && std::time::Instant::now() < deadline {
-            delivered.extend(self.poll(Duration::from_millis(100)));
+        while self.producer.in_flight_count() > 0 && now() < deadline {
+            if !heard && stop.interrupted() {
+                heard = true;
+                deadline = deadline.min(now() + self.timeout);
+            }
+            delivered.extend(self.poll(Duration::from_millis(50)));
         }
         delivered.extend(self.take());
         delivered
