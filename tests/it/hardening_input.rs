@@ -9,9 +9,8 @@
 //! instead of hanging it or exhausting the machine.
 
 use std::io::{BufRead, Read};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -20,37 +19,9 @@ use crate::harness::*;
 
 /// The default hard limit for one run.
 const QUICK: Duration = Duration::from_secs(20);
-const MIB: u64 = 1 << 20;
-
-/// An address-space cap: `base` for the work, plus what evt reserves without using it:
-/// mimalloc reserves a 1 GiB arena when the limit leaves room for it, the command thread
-/// reserves a 256 MiB stack (`limits::COMMAND_STACK`), input threads 16 MiB each. Measured on 2 cores:
-/// evt starts under 700 MiB (mimalloc then reserves less) or from 1600 MiB, but not in
-/// between, where the arena fits and the thread stacks no longer do. A fixed cap would also
-/// fail on machines with more cores.
-fn memory_cap(base: u64) -> u64 {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
-    base + 1024 * MIB + cores * 128 * MIB
-}
 
 fn gib() -> u64 {
     memory_cap(1024 * MIB)
-}
-
-/// Caps the address space the command's process may use: a runaway allocation fails
-/// instead of exhausting the machine.
-fn cap_memory(command: &mut Command, bytes: u64) {
-    // SAFETY: setrlimit is async-signal-safe and only touches the child.
-    unsafe {
-        command.pre_exec(move || {
-            let limit = libc::rlimit {
-                rlim_cur: bytes,
-                rlim_max: bytes,
-            };
-            libc::setrlimit(libc::RLIMIT_AS, &limit);
-            Ok(())
-        });
-    }
 }
 
 fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
@@ -82,44 +53,6 @@ fn wait_or_kill(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// Runs a prepared evt command within `deadline`, its address space capped at `memory`.
-/// Stdout is kept as raw bytes in [`Out::bytes`] (escaping checks need them exactly).
-fn run_capped(mut command: Command, deadline: Duration, memory: u64) -> Out {
-    cap_memory(&mut command, memory);
-    let started = Instant::now();
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("evt starts");
-    let stdout = {
-        let mut pipe = child.stdout.take().expect("piped stdout");
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes).ok();
-            bytes
-        })
-    };
-    let stderr = drain(child.stderr.take().expect("piped stderr"));
-    let (status, stderr) = wait_or_kill(&mut child, started, deadline, stderr);
-    let bytes = stdout.join().expect("stdout reader");
-    Out {
-        run: Run {
-            status: status.code(),
-            stdout: String::from_utf8_lossy(&bytes).into_owned(),
-            stderr,
-            elapsed: started.elapsed(),
-        },
-        bytes,
-    }
-}
-
-struct Out {
-    run: Run,
-    bytes: Vec<u8>,
 }
 
 /// `evt ARGS` on files (no broker), with a deadline and a memory cap.

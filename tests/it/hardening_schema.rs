@@ -3,68 +3,18 @@
 //! stderr. Every evt run here has a hard deadline and a memory cap, so a regression fails
 //! instead of hanging or exhausting the machine.
 
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::harness::*;
 
 /// No run here needs more than this; a hang is killed and fails the test.
 const DEADLINE: Duration = Duration::from_secs(20);
-/// Address space a run may use (a runaway read fails with an allocation error instead).
-const MEMORY_CAP: u64 = 2 << 30;
-
-/// Runs a prepared evt command with [`DEADLINE`] and [`MEMORY_CAP`].
-fn run_capped(mut command: Command) -> Run {
-    // SAFETY: setrlimit is async-signal-safe and only touches the child.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: MEMORY_CAP,
-                rlim_max: MEMORY_CAP,
-            };
-            libc::setrlimit(libc::RLIMIT_AS, &limit);
-            Ok(())
-        });
-    }
-    let started = Instant::now();
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("evt starts");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = Vec::new();
-            pipe.read_to_end(&mut text).ok();
-            String::from_utf8_lossy(&text).into_owned()
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait works") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            child.kill().ok();
-            child.wait().ok();
-            panic!(
-                "evt did not exit within {DEADLINE:?}; stderr:\n{}",
-                stderr.join().unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        status: status.code(),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-        elapsed: started.elapsed(),
-    }
+/// Runs a prepared evt command with [`DEADLINE`] and an address-space cap (a runaway read
+/// fails with an allocation error instead).
+fn capped(command: Command) -> Run {
+    run_capped(command, DEADLINE, memory_cap(768 * MIB)).run
 }
 
 fn write(path: &Path, text: &str) {
@@ -89,7 +39,7 @@ fn validate(schema: &Path, events: &str) -> Run {
         .arg("--schema")
         .arg(schema)
         .arg(events);
-    run_capped(command)
+    capped(command)
 }
 
 /// Exit 2 with one line on stderr that contains every `needle`.
@@ -258,7 +208,7 @@ fn read_with(args: &[&str], verbose: bool, config: Option<&Path>) -> Run {
     command
         .args(["read", "orders", "-b", "127.0.0.1:1", "--timeout", "2s"])
         .args(args);
-    run_capped(command)
+    capped(command)
 }
 
 /// Runs quiet and with client logs (`-vv`): the exit code is `code`, the secret nowhere.

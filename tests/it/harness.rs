@@ -396,7 +396,56 @@ pub fn evt(args: &[&str]) -> Run {
 
 /// Runs a prepared command to its end. One that is still running after [`DEADLINE`] is
 /// killed, and the test fails with everything it printed.
-pub fn run(mut command: Command) -> Run {
+pub fn run(command: Command) -> Run {
+    run_limited(command, DEADLINE, None).run
+}
+
+/// What a limited run printed: the run, and stdout as raw bytes (escaping checks need them).
+pub struct Out {
+    pub run: Run,
+    pub bytes: Vec<u8>,
+}
+
+pub const MIB: u64 = 1 << 20;
+
+/// An address-space cap for an evt run: `base` for the work, plus what evt reserves without
+/// using it. mimalloc reserves a 1 GiB arena when the limit leaves room for it; the command
+/// thread reserves a 256 MiB stack (`limits::COMMAND_STACK`), input threads 16 MiB each.
+/// evt starts under about 700 MiB (mimalloc then reserves less) or with this much, but not
+/// in between; a fixed cap would also fail on machines with more cores.
+pub fn memory_cap(base: u64) -> u64 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
+    base + 1024 * MIB + cores * 128 * MIB
+}
+
+/// Caps the address space of the command's process: a runaway allocation fails instead of
+/// exhausting the machine.
+pub fn cap_memory(command: &mut Command, bytes: u64) {
+    // SAFETY: setrlimit is async-signal-safe and only touches the child.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+}
+
+/// Runs a prepared command within `deadline` (at most [`DEADLINE`]), its address space
+/// capped at `memory`. A command still running then is killed and the test fails with what
+/// it printed.
+pub fn run_capped(command: Command, deadline: Duration, memory: u64) -> Out {
+    run_limited(command, deadline, Some(memory))
+}
+
+fn run_limited(mut command: Command, deadline: Duration, memory: Option<u64>) -> Out {
+    if let Some(bytes) = memory {
+        cap_memory(&mut command, bytes);
+    }
+    let deadline = deadline.min(DEADLINE);
     let started = Instant::now();
     let mut child = command
         .stdin(Stdio::null())
@@ -408,35 +457,35 @@ pub fn run(mut command: Command) -> Run {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
             pipe.read_to_end(&mut bytes).ok();
-            String::from_utf8_lossy(&bytes).into_owned()
+            bytes
         })
     };
     let stdout = collect(Box::new(child.stdout.take().expect("piped stdout")));
     let stderr = collect(Box::new(child.stderr.take().expect("piped stderr")));
-    let deadline = started + DEADLINE;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait works") {
             break Some(status);
         }
-        if Instant::now() > deadline {
+        if started.elapsed() > deadline {
             child.kill().ok();
             child.wait().ok();
             break None;
         }
         std::thread::sleep(POLL);
     };
+    let bytes = stdout.join().expect("stdout reader");
     let run = Run {
         status: status.and_then(|s| s.code()),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
+        stdout: String::from_utf8_lossy(&bytes).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned(),
         elapsed: started.elapsed(),
     };
     assert!(
         status.is_some(),
-        "{command:?} did not exit within {DEADLINE:?} (killed)\n{}",
+        "{command:?} did not exit within {deadline:?} (killed)\n{}",
         run.describe()
     );
-    run
+    Out { run, bytes }
 }
 
 /// Milliseconds since the epoch for an RFC 3339 time.
