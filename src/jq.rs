@@ -134,9 +134,13 @@ pub enum Unparsed {
 
 /// Parses JSON bytes into a jq value, refusing values nested too deeply for jq to walk.
 pub fn parse(bytes: &[u8]) -> Result<Val, Unparsed> {
-    let depth = crate::limits::nesting(bytes, JQ_MAX_DEPTH);
-    if depth > JQ_MAX_DEPTH {
-        return Err(Unparsed::TooDeep(depth));
+    // Counting brackets is a vectorised pass; only a value with that many scans for depth.
+    let openers = bytes.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    if openers > JQ_MAX_DEPTH {
+        let depth = crate::limits::nesting(bytes, JQ_MAX_DEPTH);
+        if depth > JQ_MAX_DEPTH {
+            return Err(Unparsed::TooDeep(depth));
+        }
     }
     jaq_json::read::parse_single(bytes).map_err(|_| Unparsed::NotJson)
 }
@@ -234,19 +238,26 @@ pub fn to_json(value: &Val) -> Result<Vec<u8>, usize> {
 
 /// How deeply a value nests, without recursing; exact up to `cap`, then `cap + 1`.
 fn depth(value: &Val, cap: usize) -> usize {
+    let is_container = |v: &Val| matches!(v, Val::Arr(_) | Val::Obj(_));
+    if !is_container(value) {
+        return 0;
+    }
     let mut deepest = 0;
-    let mut todo = vec![(value, 0usize)];
+    let mut todo = vec![(value, 1usize)];
     while let Some((v, d)) = todo.pop() {
-        let children: Box<dyn Iterator<Item = &Val>> = match v {
-            Val::Arr(items) => Box::new(items.iter()),
-            Val::Obj(map) => Box::new(map.values()),
-            _ => continue,
-        };
-        deepest = deepest.max(d + 1);
+        deepest = deepest.max(d);
         if deepest > cap {
             return deepest;
         }
-        todo.extend(children.map(|c| (c, d + 1)));
+        match v {
+            Val::Arr(items) => {
+                todo.extend(items.iter().filter(|c| is_container(c)).map(|c| (c, d + 1)))
+            }
+            Val::Obj(map) => {
+                todo.extend(map.values().filter(|c| is_container(c)).map(|c| (c, d + 1)))
+            }
+            _ => {}
+        }
     }
     deepest
 }

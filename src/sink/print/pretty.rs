@@ -105,6 +105,7 @@ impl PrettyPrinter {
         let mut depth = 0usize;
         let mut i = 0;
         let laid_out = |depth: usize| depth <= PRETTY_MAX_INDENT;
+        let plain = safe::is_plain(text);
         let newline = |out: &mut Vec<u8>, depth: usize| {
             out.push(b'\n');
             out.resize(out.len() + 2 + depth * 2, b' ');
@@ -154,8 +155,12 @@ impl PrettyPrinter {
                 b'"' => {
                     let end = string_end(bytes, i);
                     let is_field = bytes.get(skip_ws(bytes, end)) == Some(&b':');
-                    let token = safe::json_token(&text[i..end]);
-                    self.paint(out, if is_field { FIELD } else { STRING }, &token);
+                    let style = if is_field { FIELD } else { STRING };
+                    if plain {
+                        self.paint(out, style, &text[i..end]);
+                    } else {
+                        self.paint(out, style, &safe::json_token(&text[i..end]));
+                    }
                     i = end;
                 }
                 _ => {
