@@ -8,7 +8,7 @@ use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data, Compiler, Ctx, Native, Vars};
 use jaq_json::Val;
 
-use crate::limits::{JQ_MAX_DEPTH, JQ_STACK, JQ_STEPS};
+use crate::limits::{JQ_MAX_DEPTH, JQ_MEMORY, JQ_STACK, JQ_STEPS};
 use crate::stop::Stop;
 
 type Data = data::JustLut<Val>;
@@ -148,6 +148,8 @@ pub fn parse(bytes: &[u8]) -> Result<Val, Unparsed> {
 /// What a guard refusal says.
 pub const OUT_OF_STEPS: &str = "did not finish within the step budget (an endless loop?)";
 pub const OUT_OF_STACK: &str = "recursed too deeply";
+pub const OUT_OF_MEMORY: &str =
+    "would allocate more than 1 GiB (a value growing without end, or a huge repetition?)";
 pub const INTERRUPTED: &str = "interrupted";
 
 /// The state of the guard on this thread: jq evaluation runs where the pipeline runs.
@@ -155,6 +157,8 @@ struct Guard {
     steps: Cell<u64>,
     /// Stack address where the current evaluation started.
     base: Cell<usize>,
+    /// Bytes this thread had allocated when the current evaluation started.
+    allocated: Cell<u64>,
     tripped: Cell<Option<&'static str>>,
     stop: RefCell<Option<Stop>>,
 }
@@ -164,6 +168,7 @@ thread_local! {
         Guard {
             steps: Cell::new(JQ_STEPS),
             base: Cell::new(0),
+            allocated: Cell::new(0),
             tripped: Cell::new(None),
             stop: RefCell::new(None),
         }
@@ -188,11 +193,25 @@ fn stack_address() -> usize {
 
 fn guard_start() {
     jaq_core::guard::set_step_hook(step);
+    jaq_core::guard::set_reserve_hook(reserve);
     GUARD.with(|g| {
         g.steps.set(JQ_STEPS);
         g.base.set(stack_address());
+        g.allocated.set(crate::memory::allocated());
         g.tripped.set(None);
     });
+}
+
+/// Asked by jaq before it makes a value whose size it knows in advance (a repeated string).
+fn reserve(bytes: usize) -> Result<(), &'static str> {
+    GUARD.with(|g| {
+        let used = crate::memory::allocated().wrapping_sub(g.allocated.get());
+        if used.saturating_add(bytes as u64) > JQ_MEMORY {
+            g.tripped.set(Some(OUT_OF_MEMORY));
+            return Err(OUT_OF_MEMORY);
+        }
+        Ok(())
+    })
 }
 
 /// Called by jaq at every step; a refusal sticks until the next evaluation starts, so that
@@ -207,6 +226,8 @@ fn step() -> Result<(), &'static str> {
             Some(OUT_OF_STEPS)
         } else if g.base.get().saturating_sub(stack_address()) > JQ_STACK {
             Some(OUT_OF_STACK)
+        } else if crate::memory::allocated().wrapping_sub(g.allocated.get()) > JQ_MEMORY {
+            Some(OUT_OF_MEMORY)
         } else if left % 1024 == 0 && g.stop.borrow().as_ref().is_some_and(Stop::interrupted) {
             Some(INTERRUPTED)
         } else {

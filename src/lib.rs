@@ -14,6 +14,7 @@ pub mod feed;
 pub mod filter;
 pub mod jq;
 pub mod limits;
+pub mod memory;
 pub mod pipeline;
 pub mod playground;
 pub mod position;

@@ -11,6 +11,12 @@ pub const JQ_MAX_DEPTH: usize = 1_000;
 /// a loop.
 pub const JQ_STEPS: u64 = 5_000_000;
 
+/// Bytes one jq evaluation on one event may allocate in all (frees not subtracted): far above
+/// what any filter of a real event needs; a value that doubles at each step
+/// (`reduce range(40) as $i ("x"; . + .)`) or a string repeated by a number from the event
+/// (`.s * .n`) stops here instead of exhausting the machine.
+pub const JQ_MEMORY: u64 = 1 << 30;
+
 /// Stack one jq evaluation may use below the point where it started.
 pub const JQ_STACK: usize = 4 << 20;
 

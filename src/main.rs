@@ -1,9 +1,11 @@
 use std::process::ExitCode;
 
 /// The reader thread allocates events and the printer frees them; mimalloc handles that
-/// cross-thread pattern far better than glibc's arenas.
+/// cross-thread pattern far better than glibc's arenas. Counted per thread, so that a jq
+/// evaluation can be held to a memory budget.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: evt::memory::Counting<mimalloc::MiMalloc> =
+    evt::memory::Counting(mimalloc::MiMalloc);
 
 use clap::Parser;
 use evt::error::{exit_status_of, ExitStatus};

@@ -595,3 +595,48 @@ fn a_jq_program_that_builds_a_very_deep_value_is_stopped_not_crashed() {
     out.run.ok();
     assert_eq!(out.run.stdout.lines().count(), 2, "{}", out.run.stderr);
 }
+
+/// An event that makes a program allocate without bound (a string repeated by a number it
+/// holds, a value that doubles each step) is stopped by the memory budget and reported; it
+/// used to take 20 GB.
+#[test]
+fn a_jq_program_that_would_exhaust_memory_is_stopped_by_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("amp.jsonl");
+    std::fs::write(
+        &file,
+        "{\"s\":\"xy\",\"n\":10000000000}\n{\"s\":\"ok\",\"n\":3}\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let out = evt_files(&["read", file, "--jq", ".s * .n | length"], QUICK, gib());
+    out.run.ok();
+    assert_eq!(out.run.stdout.trim(), "6", "{}", out.run.stderr);
+    assert!(
+        out.run.stderr.contains(&format!(
+            "evt: {file}:1: --jq '.s * .n | length' would allocate more than 1 GiB"
+        )),
+        "{}",
+        out.run.stderr
+    );
+    let out = evt_files(
+        &[
+            "read",
+            file,
+            "--where",
+            "reduce range(40) as $i ([1]; . + .) | true",
+        ],
+        Duration::from_secs(45),
+        memory_cap(2048 * MIB),
+    );
+    out.run.ok();
+    assert_eq!(
+        out.run
+            .stderr
+            .matches("would allocate more than 1 GiB")
+            .count(),
+        2,
+        "{}",
+        out.run.stderr
+    );
+}

@@ -15,6 +15,27 @@ pub fn set_step_hook(hook: fn() -> Result<(), &'static str>) {
     let _ = HOOK.set(hook);
 }
 
+#[cfg(feature = "std")]
+static RESERVE: std::sync::OnceLock<fn(usize) -> Result<(), &'static str>> =
+    std::sync::OnceLock::new();
+
+/// Installs the hook asked before an operation makes a value of a size known in advance
+/// (`"ab" * 1e10`); the first call wins.
+#[cfg(feature = "std")]
+pub fn set_reserve_hook(hook: fn(usize) -> Result<(), &'static str>) {
+    let _ = RESERVE.set(hook);
+}
+
+/// Asks whether a value of `bytes` may be made: `Err` with the hook's reason when not.
+pub fn reserve<V: From<alloc::string::String>>(bytes: usize) -> Result<(), crate::Error<V>> {
+    #[cfg(feature = "std")]
+    if let Some(hook) = RESERVE.get() {
+        return hook(bytes).map_err(crate::Error::str);
+    }
+    let _ = bytes;
+    Ok(())
+}
+
 /// One evaluation step: `Err` with the hook's reason when it refuses.
 #[inline]
 pub(crate) fn step<V: From<alloc::string::String>>() -> Result<(), crate::Error<V>> {
