@@ -149,3 +149,42 @@ fn ctrl_c_while_produce_waits_on_stdin_keeps_what_was_written() {
     );
     assert!(stderr.contains("wrote 1 event(s)"), "{stderr}");
 }
+
+/// A read whose broker answers everything but never hands over data gives up after
+/// `--timeout` (it took three times that), with the documented exit code.
+#[test]
+fn a_stalled_read_gives_up_after_the_timeout() {
+    let mock = evt::broker::mock::MockBroker::start(1).unwrap();
+    mock.create_topic("stalled", 1).unwrap();
+    let writer = evt::broker::produce::Writer::new(mock.bootstrap(), &[]).unwrap();
+    for n in 0..10 {
+        let line = format!(r#"{{"topic":"stalled","key":"k{n}","value":{n}}}"#);
+        writer
+            .send(&crate::harness::parse_envelope(&line).unwrap())
+            .unwrap();
+    }
+    writer.flush(crate::harness::DEADLINE).unwrap();
+    mock.fail_fetch_requests(100_000);
+    let run = evt(&[
+        "read",
+        "stalled",
+        "-b",
+        mock.bootstrap(),
+        "--timeout",
+        "2s",
+        "--format",
+        "value",
+    ]);
+    run.expect_code(3);
+    assert!(
+        run.stderr.contains("no data from the broker for"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed < Duration::from_millis(4_500),
+        "gave up after {:?} with --timeout 2s:\n{}",
+        run.elapsed,
+        run.stderr
+    );
+}

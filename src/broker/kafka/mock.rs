@@ -42,6 +42,15 @@ impl MockBroker {
             .request_errors(rdkafka::types::RDKafkaApiKey::Produce, &errors);
     }
 
+    /// The next `count` fetch requests fail with a retriable error (NOT_LEADER_OR_FOLLOWER):
+    /// a reader gets no data while the broker still answers everything else.
+    pub fn fail_fetch_requests(&self, count: usize) {
+        let errors =
+            vec![rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION; count];
+        self.cluster
+            .request_errors(rdkafka::types::RDKafkaApiKey::Fetch, &errors);
+    }
+
     /// Takes broker `id` down (connections refused) or brings it back: fault injection.
     pub fn set_broker_up(&self, id: i32, up: bool) -> anyhow::Result<()> {
         let result = if up {
