@@ -54,7 +54,7 @@ impl Feed {
         let (tx, batches) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
         let thread = std::thread::Builder::new()
             .name(name.into())
-            // Room to parse envelopes nested up to `limits::ENVELOPE_MAX_DEPTH`.
+            // Room to parse deeply nested input (`limits::THREAD_STACK`).
             .stack_size(crate::limits::THREAD_STACK)
             .spawn(move || produce(tx))
             .map_err(|e| {

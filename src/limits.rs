@@ -20,7 +20,7 @@ pub const JQ_MEMORY: u64 = 1 << 30;
 /// Stack one jq evaluation may use below the point where it started.
 pub const JQ_STACK: usize = 4 << 20;
 
-/// Stack of the threads that parse input: room for envelopes up to [`ENVELOPE_MAX_DEPTH`].
+/// Stack of the threads that read input: room to parse deeply nested documents.
 pub const THREAD_STACK: usize = 16 << 20;
 
 /// Stack of the thread that runs the command (and so the filters). A program may build a
@@ -28,10 +28,6 @@ pub const THREAD_STACK: usize = 16 << 20;
 /// level), and dropping a value recurses: 2.5 million levels need about 150 MiB. The stack
 /// is reserved address space; only what is used takes memory.
 pub const COMMAND_STACK: usize = 256 << 20;
-
-/// Envelope lines whose value nests deeper than this are not read back (serde_json parses
-/// envelopes recursively, on threads with [`THREAD_STACK`]).
-pub const ENVELOPE_MAX_DEPTH: usize = 20_000;
 
 /// The pretty printer indents this many levels; deeper parts are shown on one line.
 pub const PRETTY_MAX_INDENT: usize = 64;
