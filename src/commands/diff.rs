@@ -52,7 +52,12 @@ pub fn run(connection: &Connection, job: DiffJob, stop: &Stop) -> anyhow::Result
         eprintln!("evt: interrupted: the comparison is incomplete");
         return Ok(ExitStatus::Interrupted);
     }
+    // Lines that were not events are reported as they are met; the rest (timestamps out of
+    // order, outside the window) is detail.
     for (input, outcome) in [&job.left, &job.right].iter().zip(&outcomes) {
+        if connection.verbose == 0 {
+            break;
+        }
         for note in outcome.notes() {
             eprintln!("evt: {}: {note}", input.label);
         }
