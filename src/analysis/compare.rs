@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::path::Path;
 use crate::event::{format_timestamp, Event, Header, PROVENANCE};
+use crate::limits::DIFF_MAX_DEPTH;
 
 /// What a comparison looks at.
 #[derive(Debug, Clone, Default)]
@@ -54,15 +55,28 @@ fn payload(bytes: Option<&[u8]>, ignore: &[Path]) -> Payload {
     let Some(bytes) = bytes else {
         return Payload::Absent;
     };
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(mut value) => {
+    match parse(bytes) {
+        Some(mut value) => {
             for path in ignore {
                 path.remove(&mut value);
             }
             Payload::Json(value)
         }
-        Err(_) => Payload::Bytes(shown_bytes(bytes)),
+        None => Payload::Bytes(shown_bytes(bytes)),
     }
+}
+
+/// `bytes` as a JSON value, at any depth up to [`DIFF_MAX_DEPTH`] (serde's own limit is 128
+/// levels); `None` when they are not JSON, or nest deeper.
+pub fn parse(bytes: &[u8]) -> Option<Value> {
+    if crate::limits::nesting(bytes, DIFF_MAX_DEPTH) > DIFF_MAX_DEPTH {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let value = serde::Deserialize::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
 }
 
 /// Bytes as text when they are UTF-8, else as `{"base64": …}`.
@@ -459,6 +473,27 @@ mod tests {
         rules.ignore_headers = true;
         rules.ignore_timestamps = true;
         assert_eq!(paths(&compare(&rules, &a, &b)), ["/key"]);
+    }
+
+    #[test]
+    fn deep_values_are_json_up_to_the_limit() {
+        let nested = |depth: usize, one: &str, space: &str| {
+            format!(
+                "{}{one}{}",
+                format!("[{space}").repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let rules = Rules::default();
+        let (a, b) = (nested(500, "1", ""), nested(500, "1.0", " "));
+        assert!(compare(&rules, &event(&a), &event(&b)).is_empty());
+        assert_eq!(canonical(&rules, &event(&a)), canonical(&rules, &event(&b)));
+        // Past the limit: bytes.
+        let (a, b) = (
+            nested(DIFF_MAX_DEPTH + 1, "1", ""),
+            nested(DIFF_MAX_DEPTH + 1, "1.0", ""),
+        );
+        assert_eq!(paths(&compare(&rules, &event(&a), &event(&b))), [""]);
     }
 
     #[test]
