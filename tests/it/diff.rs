@@ -1,6 +1,7 @@
 //! `evt diff` against tansu topics and files: pairing, verdicts, JSON awareness, ignores,
 //! envelope comparison, output formats, exit codes and the memory budget.
 
+use evt::broker::partitioner::partition_for;
 use serde_json::{json, Value};
 
 use crate::harness::*;
@@ -228,10 +229,17 @@ fn every_verdict_in_one_run_as_json() {
     let run = diff_files(&[&left, &right, "--format", "json"]);
     run.expect_code(1);
     let r = report(&run);
-    assert_eq!(counts(&r.summary), expect([5, 5, 1, 1, 1, 1, 1]));
+    // reordered counts events: both r events are in another place under their id.
+    assert_eq!(counts(&r.summary), expect([5, 5, 1, 1, 1, 1, 2]));
     assert_eq!(
         verdicts(&r.diffs),
-        ["changed", "reordered", "only-left", "only-right"],
+        [
+            "changed",
+            "reordered",
+            "reordered",
+            "only-left",
+            "only-right"
+        ],
         "changed/reordered in discovery order, then only-left, then only-right:\n{}",
         run.stdout
     );
@@ -250,27 +258,23 @@ fn every_verdict_in_one_run_as_json() {
         "a field absent on one side has no value for that side: {changed}"
     );
 
-    let reordered = &r.diffs[1];
-    assert_eq!(reordered["id"], "r");
-    let l = reordered["left"].as_str().unwrap();
-    let rr = reordered["right"].as_str().unwrap();
-    assert!(
-        [format!("{left}:4"), format!("{left}:5")].contains(&l.to_string()),
-        "{reordered}"
-    );
-    assert!(
-        [format!("{right}:3"), format!("{right}:4")].contains(&rr.to_string()),
-        "{reordered}"
-    );
+    // Each reordered event names where its equal partner is: left 4 is right 4, left 5 is
+    // right 3.
+    for (d, (l, rr)) in r.diffs[1..3].iter().zip([(4, 4), (5, 3)]) {
+        assert_eq!(d["id"], "r", "{d}");
+        assert_eq!(d["left"], format!("{left}:{l}"), "{d}");
+        assert_eq!(d["right"], format!("{right}:{rr}"), "{d}");
+        assert!(d.get("changes").is_none(), "{d}");
+    }
 
-    let only_left = &r.diffs[2];
+    let only_left = &r.diffs[3];
     assert_eq!(only_left["id"], "c");
     assert_eq!(only_left["left"], format!("{left}:3"));
     assert!(only_left.get("right").is_none(), "{only_left}");
     assert_eq!(only_left["event"]["key"], "c");
     assert_eq!(only_left["event"]["value"], json!({"x":1}));
 
-    let only_right = &r.diffs[3];
+    let only_right = &r.diffs[4];
     assert_eq!(only_right["id"], "d");
     assert_eq!(only_right["right"], format!("{right}:5"));
     assert!(only_right.get("left").is_none(), "{only_right}");
@@ -321,7 +325,14 @@ fn every_verdict_in_one_run_as_text() {
         "no - line for an added field:\n{out}"
     );
 
-    let reordered = at("reordered", &[" r ", "↔"]);
+    let reordered = at(
+        "reordered",
+        &[" r ", &format!("{left}:4"), "↔", &format!("{right}:4")],
+    );
+    at(
+        "reordered",
+        &[" r ", &format!("{left}:5"), "↔", &format!("{right}:3")],
+    );
     let only_left = at("only-left", &[" c ", &format!("{left}:3")]);
     assert!(
         trimmed[only_left + 1].starts_with("- ") && trimmed[only_left + 1].contains(r#""x""#),
@@ -534,12 +545,13 @@ fn duplicates_under_one_id_pair_in_order() {
 #[test]
 fn topics_with_different_partition_counts_compare_by_key() {
     let base = ms(T0);
-    // Round-robin over six partitions: one key's events spread over several partitions.
+    // Placed by key, as producers do: a key's events are in one partition, in order.
     let records: Vec<Record> = (0..60)
         .map(|n| {
             let key = format!("order-{}", n % 20);
             let value = format!(r#"{{"n":{n}}}"#);
-            Record::json(n % 6, &key, &value, base + i64::from(n) * 1000)
+            let partition = partition_for(key.as_bytes(), 6);
+            Record::json(partition, &key, &value, base + i64::from(n) * 1000)
         })
         .collect();
     let wide = topic("diffwide", 6, &records);
@@ -682,6 +694,20 @@ fn two_time_windows_of_one_topic() {
         counts(&report(&run).summary),
         expect([10, 10, 10, 0, 0, 0, 0])
     );
+
+    // Each side on its own connection: the global one is never used.
+    let addr = &broker().addr;
+    let mut command = evt_command();
+    command
+        .args(["-b", "127.0.0.1:1", "--timeout", "5s", "diff", &t, &t])
+        .args(["--left-brokers", addr, "--right-brokers", addr])
+        .args(["--left-until", "2024-03-01T10:30:00Z"])
+        .args(["--right-from", "2024-03-01T11:00:00Z", "--format", "json"]);
+    let split = crate::harness::run(command);
+    split.expect_code(1);
+    let r = report(&split);
+    assert_eq!(counts(&r.summary), expect([5, 5, 4, 1, 0, 0, 0]));
+    assert_eq!(r.diffs[0]["id"], "k2");
 }
 
 fn raw(partition: i32, key: &str, value: &[u8], timestamp: i64) -> Record {
@@ -732,11 +758,22 @@ fn non_json_values_compare_byte_by_byte() {
         assert!(c[0].1.is_some() && c[0].2.is_some(), "{d}");
         assert_ne!(c[0].1, c[0].2, "{d}");
     }
-    let text = changes(&r.diffs[0]);
+    // Bytes are shown as {"bytes": TEXT} or {"bytes": {"base64": …}}, never as a JSON
+    // string they are not.
+    let side = |d: &Value| {
+        let c = changes(d);
+        (c[0].1.clone().unwrap(), c[0].2.clone().unwrap())
+    };
     assert_eq!(
-        (text[0].1.clone(), text[0].2.clone()),
-        (Some(json!("abc def")), Some(json!("abc deg"))),
-        "text values are shown as text"
+        side(&r.diffs[0]),
+        (json!({"bytes": "abc def"}), json!({"bytes": "abc deg"}))
+    );
+    assert_eq!(
+        side(&r.diffs[1]),
+        (
+            json!({"bytes": {"base64": "/wE="}}),
+            json!({"bytes": {"base64": "/wI="}})
+        )
     );
 }
 
@@ -1077,7 +1114,7 @@ fn exit_codes_quiet_and_max_diffs() {
     assert_eq!(r.diffs[0]["verdict"], "changed");
     assert_eq!(
         counts(&r.summary),
-        expect([5, 5, 1, 1, 1, 1, 1]),
+        expect([5, 5, 1, 1, 1, 1, 2]),
         "the counts stay complete"
     );
     let one_text = diff_files(&[&left, &right, "--max-diffs", "1"]);
@@ -1138,8 +1175,10 @@ fn numbered(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Events that arrive in the same order on both sides are compared as they come: a small
+/// budget holds a stream of any length.
 #[test]
-fn the_memory_budget_is_enforced_and_streams_within_it() {
+fn same_order_streams_within_a_small_memory_budget() {
     let files = Files::new();
     let lines = numbered(3000);
     let left = files.write_owned("left.jsonl", &lines);
@@ -1169,7 +1208,29 @@ fn the_memory_budget_is_enforced_and_streams_within_it() {
     );
     assert_eq!(r.diffs[0]["id"], "k02000");
 
-    // Reversed: every event waits for its partner; 1K cannot hold them.
+    // Large events (200 of 50 KB, 10 MB a side), the same on both sides: within 4M.
+    let big: Vec<String> = (0..200)
+        .map(|i| {
+            json!({"key": format!("b{i}"), "value": {"n": i, "blob": "y".repeat(50_000)}})
+                .to_string()
+        })
+        .collect();
+    let big = files.write_owned("big.jsonl", &big);
+    let run = diff_files(&[&big, &big, "--format", "json", "--max-memory", "4M"]);
+    run.ok();
+    assert_eq!(
+        counts(&report(&run).summary),
+        expect([200, 200, 200, 0, 0, 0, 0])
+    );
+}
+
+/// Sides in opposite orders must be indexed: past the budget evt stops with exit 2 and one
+/// line naming --max-memory, instead of growing until the OS kills it.
+#[test]
+fn a_shuffled_diff_over_the_memory_budget_stops_with_exit_2() {
+    let files = Files::new();
+    let lines = numbered(3000);
+    let left = files.write_owned("left.jsonl", &lines);
     let mut reversed = lines.clone();
     reversed.reverse();
     let right = files.write_owned("reversed.jsonl", &reversed);
@@ -1184,6 +1245,11 @@ fn the_memory_budget_is_enforced_and_streams_within_it() {
         run.stderr.trim().lines().count(),
         1,
         "one line: {}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("(0 MiB)"),
+        "the budget is not shown as 0 MiB: {}",
         run.stderr
     );
     // With the default budget the reversed files are the same.
