@@ -413,6 +413,63 @@ fn json_values_compare_as_json() {
     );
 }
 
+/// Numbers are compared as numbers, but never by rounding them: two different integers
+/// beyond 64 bits are different. (A null key is an id too: the events pair under null.)
+#[test]
+fn large_integers_keep_their_precision() {
+    let files = Files::new();
+    let left = files.write(
+        "left.jsonl",
+        &[r#"{"key":null,"value":{"id":123456789012345678901234567890,"n":100}}"#],
+    );
+    let right = files.write(
+        "right.jsonl",
+        &[r#"{"key":null,"value":{"id":123456789012345678901234567891,"n":1e2}}"#],
+    );
+    let run = diff_files(&[&left, &right, "--format", "json"]);
+    run.expect_code(1);
+    let r = report(&run);
+    assert_eq!(counts(&r.summary), expect([1, 1, 0, 1, 0, 0, 0]));
+    assert_eq!(r.diffs[0]["id"], Value::Null);
+    let c = changes(&r.diffs[0]);
+    assert_eq!(c.len(), 1, "{}", r.diffs[0]);
+    assert_eq!(
+        c[0].0, "/id",
+        "100 and 1e2 are the same number: {}",
+        r.diffs[0]
+    );
+}
+
+/// JSON nested deeper than serde's default limit (128 levels) is still JSON: compared as
+/// JSON, not as bytes.
+#[test]
+fn json_nested_deeper_than_128_levels_compares_as_json() {
+    let depth = 200;
+    let nested = |open: &str, inner: &str, close: &str| {
+        format!(
+            r#"{{"key":"deep","value":{{"a":{}{inner}{}}}}}"#,
+            open.repeat(depth),
+            close.repeat(depth)
+        )
+    };
+    let files = Files::new();
+    let left = files.write_owned("left.jsonl", &[nested("[", "1", "]")]);
+    let spaced = files.write_owned("spaced.jsonl", &[nested("[ ", "1.0", " ]")]);
+    let run = diff_files(&[&left, &spaced, "--format", "json"]);
+    run.ok();
+    assert_eq!(counts(&report(&run).summary), expect([1, 1, 1, 0, 0, 0, 0]));
+    let other = files.write_owned("other.jsonl", &[nested("[", "2", "]")]);
+    let run = diff_files(&[&left, &other, "--format", "json"]);
+    run.expect_code(1);
+    let r = report(&run);
+    let path = format!("/a{}", "/0".repeat(depth));
+    assert_eq!(
+        changes(&r.diffs[0]),
+        [change(&path, Some(json!(1)), Some(json!(2)))],
+        "the change is found at its path"
+    );
+}
+
 #[test]
 fn ignored_paths_make_their_differences_disappear() {
     let files = Files::new();
@@ -1147,6 +1204,15 @@ fn exit_codes_quiet_and_max_diffs() {
     usage(&[&left, &missing], "missing.jsonl");
     usage(&["-", "-"], "stdin");
     usage(&[&left, &right, "--max-memory", "lots"], "--max-memory");
+
+    // A topic that does not exist is bad input, named in the error.
+    let unknown = diff(&["diff-no-such-topic", &left]);
+    unknown.expect_code(2);
+    assert!(
+        unknown.stderr.contains("diff-no-such-topic") && unknown.stderr.contains("not found"),
+        "{}",
+        unknown.stderr
+    );
 
     // The broker is down: exit 3, within the timeout, for a topic on either side.
     for args in [vec!["orders", "sandbox"], vec![left.as_str(), "orders"]] {
