@@ -94,7 +94,7 @@ impl Report for DiffSummary {
     }
 }
 
-/// Writes the summary and the differences as `view` says; returns how many were shown.
+/// Writes the summary and the differences as `view` says (`summary.shown` is set).
 pub fn write(
     out: &mut dyn Write,
     summary: &mut DiffSummary,
@@ -323,5 +323,141 @@ fn shown_value(event: &Event) -> String {
         Payload::JsonNull => "null".into(),
         Payload::Text(text) => Value::String(text.to_string()).to_string(),
         Payload::Binary(b) => format!("({} bytes, not UTF-8)", b.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::compare::Rules;
+    use crate::analysis::diff::{Differ, Side};
+    use crate::event::Origin;
+    use std::sync::Arc;
+
+    fn event(line: u64, key: &str, value: &str) -> Event {
+        Event {
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            ..Event::new(Origin::Line {
+                file: Arc::from("f.jsonl"),
+                line,
+            })
+        }
+    }
+
+    fn render(view: DiffView) -> String {
+        let mut differ = Differ::new(Rules::default(), u64::MAX);
+        let hostile = "k\x1b]0;pwned\x07\u{202e}";
+        for (side, value) in [
+            (Side::Left, r#"{"s":"a\u001b[2J"}"#),
+            (Side::Right, r#"{"s":"b"}"#),
+        ] {
+            let e = event(1, hostile, value);
+            differ.push(side, Pairing::Key.id(&e), e).unwrap();
+        }
+        let only = event(2, "lonely", "plain \x1b[31m text");
+        differ
+            .push(Side::Left, Pairing::Key.id(&only), only)
+            .unwrap();
+        let (counts, differences) = differ.finish();
+        let mut summary = DiffSummary {
+            left: "l".into(),
+            right: "r".into(),
+            counts,
+            shown: 0,
+        };
+        let mut out = Vec::new();
+        write(&mut out, &mut summary, &differences, &Pairing::Key, &view).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn view(format: DiffFormat) -> DiffView {
+        DiffView {
+            format,
+            quiet: false,
+            max_diffs: None,
+            color: false,
+            width: None,
+        }
+    }
+
+    #[test]
+    fn text_escapes_what_could_drive_a_terminal() {
+        let text = render(view(DiffFormat::Text));
+        assert!(
+            !text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+        assert!(text.contains("changed  k\\u{1b}]0;pwned"), "{text}");
+        assert!(
+            text.contains("  /s\n  - \"a\\u001b[2J\"\n  + \"b\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("only-left  lonely  f.jsonl:2\n  - \"plain \\u001b[31m text\"\n"),
+            "{text}"
+        );
+        let coloured = render(DiffView {
+            color: true,
+            ..view(DiffFormat::Text)
+        });
+        assert!(
+            coloured.contains("\x1b[1;33mchanged\x1b[0m"),
+            "{coloured:?}"
+        );
+    }
+
+    #[test]
+    fn max_diffs_shows_the_first_and_counts_the_rest() {
+        let text = render(DiffView {
+            max_diffs: Some(1),
+            ..view(DiffFormat::Text)
+        });
+        assert!(
+            text.contains("changed ") && !text.contains("only-left  lonely"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("… 1 more difference(s) not shown (--max-diffs)\n"),
+            "{text}"
+        );
+        let json = render(DiffView {
+            max_diffs: Some(1),
+            ..view(DiffFormat::Json)
+        });
+        let lines: Vec<Value> = json
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1]["summary"]["only_left"], 1);
+        assert_eq!(lines[1]["summary"]["shown"], 1);
+    }
+
+    #[test]
+    fn json_lines_carry_origins_changes_and_envelopes() {
+        let json = render(view(DiffFormat::Json));
+        let lines: Vec<Value> = json
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["verdict"], "changed");
+        assert_eq!(lines[0]["changes"][0]["path"], "/s");
+        assert_eq!(lines[0]["left"], "f.jsonl:1");
+        assert_eq!(lines[1]["verdict"], "only-left");
+        assert_eq!(lines[1]["event"]["key"], "lonely");
+        assert_eq!(lines[2]["summary"]["identical"], false);
+        let patch = render(view(DiffFormat::Patch));
+        let ops: Value = serde_json::from_str(patch.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            ops["patch"][0],
+            json!({"op": "replace", "path": "/s", "value": "b"})
+        );
+        assert_eq!(patch.lines().count(), 1, "only changed pairs have a patch");
+        assert!(render(DiffView {
+            quiet: true,
+            ..view(DiffFormat::Text)
+        })
+        .is_empty());
     }
 }
