@@ -65,17 +65,7 @@ fn the_broker_imports_nothing_from_above() {
         "crate::pipeline",
         "crate::source",
     ];
-    let upward: Vec<String> = sources()
-        .into_iter()
-        .filter(|(name, _)| name.starts_with("src/broker/"))
-        .flat_map(|(name, text)| {
-            above
-                .iter()
-                .filter(|m| text.contains(*m))
-                .map(|m| format!("{name} imports {m}"))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let upward = uses_under("src/broker/", &above);
     assert!(upward.is_empty(), "{upward:?}");
 }
 
@@ -96,22 +86,27 @@ fn the_analysis_is_pure() {
         "std::fs",
         "println!",
     ];
-    let found: Vec<String> = sources()
-        .into_iter()
-        .filter(|(name, _)| name.starts_with("src/analysis/"))
-        .flat_map(|(name, text)| {
-            not_here
-                .iter()
-                .filter(|m| text.contains(*m))
-                .map(|m| format!("{name} uses {m}"))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let found = uses_under("src/analysis/", &not_here);
     assert!(
         sources().iter().any(|(n, _)| n == "src/analysis/diff.rs"),
         "the diff logic lives in src/analysis/diff.rs"
     );
     assert!(found.is_empty(), "{found:?}");
+}
+
+/// Every "FILE uses NAME" for the files under `dir` that contain one of `names`.
+fn uses_under(dir: &str, names: &[&str]) -> Vec<String> {
+    sources()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with(dir))
+        .flat_map(|(name, text)| {
+            names
+                .iter()
+                .filter(|m| text.contains(*m))
+                .map(|m| format!("{name} uses {m}"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[test]
