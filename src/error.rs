@@ -105,7 +105,7 @@ fn too_large_message(origin: &str, bytes: u64, limit: SizeLimit) -> String {
     };
     format!(
         "record {origin} is {} bytes, {}: {raise}, or pass --skip-bad to skip it",
-        crate::pipeline::thousands(bytes),
+        crate::safe::thousands(bytes),
         limit.describe()
     )
 }
@@ -125,7 +125,7 @@ impl EvtError {
                 limit,
             } => Some(format!(
                 "record {origin} is {} bytes, {}; skipped (--skip-bad)",
-                crate::pipeline::thousands(*bytes),
+                crate::safe::thousands(*bytes),
                 limit.describe()
             )),
             _ => None,

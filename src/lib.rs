@@ -21,6 +21,7 @@ pub mod playground;
 pub mod position;
 pub mod replay;
 pub mod report;
+pub mod safe;
 pub mod sink;
 pub mod source;
 pub mod stop;

@@ -13,6 +13,7 @@ use crate::feed::Next;
 use crate::filter::{Filter, FilterStats, Passed};
 use crate::position::TimeBounds;
 use crate::report::Report;
+pub use crate::safe::thousands;
 use crate::sink::{Flow, Sink};
 use crate::source::Source;
 use crate::stop::Stop;
@@ -377,19 +378,6 @@ impl Report for Outcome {
             "seconds": self.elapsed.as_secs_f64(),
         })
     }
-}
-
-/// 1234567 → "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -10,8 +10,7 @@ use super::{table, Report};
 use crate::analysis::compare::Change;
 use crate::analysis::diff::{Counts, Difference, Pairing};
 use crate::event::{Event, Payload};
-use crate::pipeline::thousands;
-use crate::sink::print::safe;
+use crate::safe::{self, thousands};
 
 /// How the differences are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

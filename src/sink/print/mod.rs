@@ -4,7 +4,7 @@
 
 mod json;
 mod pretty;
-pub mod safe;
+pub use crate::safe;
 mod table;
 mod value;
 

@@ -4,7 +4,7 @@
 use super::{safe, Printer};
 use crate::event::{format_timestamp, Event, Payload};
 use crate::limits::{PRETTY_MAX_BYTES, PRETTY_MAX_INDENT};
-use crate::pipeline::thousands;
+use crate::safe::thousands;
 
 const RESET: &str = "\x1b[0m";
 const WHERE: &str = "\x1b[1;33m";

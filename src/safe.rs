@@ -1,7 +1,8 @@
 //! Text a person's terminal will show: control characters (C0, DEL, C1) and the characters
 //! that reorder text (bidi overrides and isolates) are shown as escapes, never sent. An
 //! event cannot retitle the window, clear the screen, move the cursor, overwrite a line with
-//! a carriage return or hide text behind a right-to-left override.
+//! a carriage return or hide text behind a right-to-left override. Numbers for people are
+//! written here too ([`thousands`]).
 
 use std::borrow::Cow;
 
@@ -67,6 +68,19 @@ fn escaped(text: &str, mut escape: impl FnMut(char, &mut String)) -> Cow<'_, str
         }
     }
     Cow::Owned(out)
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
