@@ -4,6 +4,7 @@
 //! hot path; decoding uses serde with `RawValue` so embedded JSON keeps its exact text.
 //! `bytes → envelope → bytes` is the identity for every record (see the tests).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -466,26 +467,26 @@ macro_rules! envelope_fields {
         #[derive(Deserialize)]
         $(#[$attr])*
         struct $name<'a> {
-            #[serde(default)]
-            topic: Option<String>,
+            #[serde(borrow, default)]
+            topic: Option<Cow<'a, str>>,
             #[serde(default)]
             partition: Option<i32>,
             #[serde(default)]
             offset: Option<i64>,
-            #[serde(default)]
-            timestamp: Option<String>,
-            #[serde(default)]
-            timestamp_type: Option<String>,
+            #[serde(borrow, default)]
+            timestamp: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            timestamp_type: Option<Cow<'a, str>>,
             #[serde(borrow, default, deserialize_with = "present")]
             key: Option<&'a RawValue>,
-            #[serde(default)]
-            key_encoding: Option<String>,
+            #[serde(borrow, default)]
+            key_encoding: Option<Cow<'a, str>>,
             #[serde(default)]
             headers: Vec<(String, Option<RawHeaderValue>)>,
             #[serde(borrow, default, deserialize_with = "present")]
             value: Option<&'a RawValue>,
-            #[serde(default)]
-            value_encoding: Option<String>,
+            #[serde(borrow, default)]
+            value_encoding: Option<Cow<'a, str>>,
             #[serde(default)]
             value_schema_id: Option<i32>,
         }
@@ -521,11 +522,53 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValu
     <&RawValue>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A header value in the envelope: text, or `{"base64": …}` for other bytes. Read by hand:
+/// serde's untagged enums buffer every value first, and most events have headers.
 enum RawHeaderValue {
     Text(String),
     Bytes { base64: String },
+}
+
+impl<'de> Deserialize<'de> for RawHeaderValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(HeaderValueVisitor)
+    }
+}
+
+struct HeaderValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for HeaderValueVisitor {
+    type Value = RawHeaderValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a header value: a string, or {\"base64\": \"…\"}")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawHeaderValue, E> {
+        Ok(RawHeaderValue::Text(text.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<RawHeaderValue, E> {
+        Ok(RawHeaderValue::Text(text))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<RawHeaderValue, A::Error> {
+        let mut base64 = None;
+        while let Some(field) = map.next_key::<Cow<'de, str>>()? {
+            if field != "base64" || base64.is_some() {
+                return Err(serde::de::Error::custom(format!(
+                    "unexpected field '{field}' in a header value"
+                )));
+            }
+            base64 = Some(map.next_value::<String>()?);
+        }
+        base64
+            .map(|base64| RawHeaderValue::Bytes { base64 })
+            .ok_or_else(|| serde::de::Error::missing_field("base64"))
+    }
 }
 
 fn decode_base64(text: &str, what: &str) -> Result<Vec<u8>, EnvelopeError> {
@@ -756,6 +799,25 @@ mod tests {
         assert!(line.contains(
             r#""headers":[["trace-id","a1b2"],["trace-id","second"],["empty",null],["bin",{"base64":"/wE="}],["blank",""]]"#
         ), "{line}");
+    }
+
+    #[test]
+    fn header_values_are_text_or_base64_and_nothing_else() {
+        let origin = || Origin::Made { by: "t", seq: 0 };
+        let read = |headers: &str| {
+            Event::from_envelope(&format!(r#"{{"headers":{headers},"value":1}}"#), origin())
+        };
+        let e = read(r#"[["a","x\u0041"],["b",{"base64":"/wE="}],["c",null]]"#).unwrap();
+        let values: Vec<_> = e.headers.iter().map(|h| h.value.clone()).collect();
+        assert_eq!(values, [Some(b"xA".to_vec()), Some(vec![0xff, 1]), None]);
+        for bad in [
+            r#"[["a",{"hex":"ff"}]]"#,
+            r#"[["a",{}]]"#,
+            r#"[["a",1]]"#,
+            r#"[["a",{"base64":"!"}]]"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
