@@ -38,6 +38,7 @@ complete -c evt -n "__fish_evt_needs_command" -f -a "tail" -d 'Follow new events
 complete -c evt -n "__fish_evt_needs_command" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
 complete -c evt -n "__fish_evt_needs_command" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
 complete -c evt -n "__fish_evt_needs_command" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
+complete -c evt -n "__fish_evt_needs_command" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
 complete -c evt -n "__fish_evt_needs_command" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
 complete -c evt -n "__fish_evt_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c evt -n "__fish_evt_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
@@ -194,6 +195,52 @@ complete -c evt -n "__fish_evt_using_subcommand validate" -l playground -d 'Star
 complete -c evt -n "__fish_evt_using_subcommand validate" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand validate" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand diff" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l until -d 'Where to stop, exclusive (same grammar as --from). Default: the end when evt started' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -s p -l partition -d 'For topics: only these partitions, comma separated' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l left-from -d 'Where the left side starts (overrides --from)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l left-until -d 'Where the left side stops (overrides --until)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l right-from -d 'Where the right side starts (overrides --from)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l right-until -d 'Where the right side stops (overrides --until)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l left-brokers -d 'Read the left side from this cluster (bootstrap brokers)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l left-profile -d 'Read the left side from the cluster of this profile' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l right-brokers -d 'Read the right side from this cluster (bootstrap brokers)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l right-profile -d 'Read the right side from the cluster of this profile' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l by -d 'How events are paired: key, offset (partition and offset), or a path into the value such as .order_id. Several events under one id pair in order' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l compare -d 'What is compared: the value, or the envelope (value, key, headers and timestamp)' -r -f -a "value\t'The value only'
+envelope\t'Value, key, headers and timestamp'"
+complete -c evt -n "__fish_evt_using_subcommand diff" -l ignore -d 'A path into the value left out of the comparison (repeatable), e.g. .updated_at or .items[].updated_at ([] is every element)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l max-memory -d 'The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same order need little; past it, evt stops and says so' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l format -d 'Output: text (a summary, then each difference), json (one object per difference, then the summary), patch (an RFC 6902 JSON Patch per changed event)' -r -f -a "text\t''
+json\t''
+patch\t''"
+complete -c evt -n "__fish_evt_using_subcommand diff" -l max-diffs -d 'Show at most N differences (the counts stay complete)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c evt -n "__fish_evt_using_subcommand diff" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
+json\t''
+values\t''"
+complete -c evt -n "__fish_evt_using_subcommand diff" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l key-regex -d 'Only events whose key matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l grep -d 'Only events whose key or raw value matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l header -d 'Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand diff" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l ignore-headers -d 'With --compare envelope: headers do not count'
+complete -c evt -n "__fish_evt_using_subcommand diff" -l ignore-timestamps -d 'With --compare envelope: timestamps do not count'
+complete -c evt -n "__fish_evt_using_subcommand diff" -s q -l quiet -d 'Print nothing: the exit code says it (0 identical, 1 different)'
+complete -c evt -n "__fish_evt_using_subcommand diff" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
+complete -c evt -n "__fish_evt_using_subcommand diff" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand diff" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand playground" -l rate -d 'Live events per second after the history (0 for none)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l history -d 'How much backdated history to write first (e.g. 24h, 2h, 0s)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l seed -d 'Seed of the demo generator: the same seed tells the same story' -r
@@ -228,12 +275,13 @@ complete -c evt -n "__fish_evt_using_subcommand man" -l playground -d 'Start the
 complete -c evt -n "__fish_evt_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand man" -s h -l help -d 'Print help'
 complete -c evt -n "__fish_evt_using_subcommand man" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

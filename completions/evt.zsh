@@ -231,6 +231,58 @@ junit\:"A JUnit XML report (CI dashboards)"))' \
 '*::sources -- Topics, or files\: JSONL envelopes, JSONL values, or a JSON array (`-` is stdin):_default' \
 && ret=0
 ;;
+(diff)
+_arguments "${_arguments_options[@]}" : \
+'--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
+'--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
+'*-p+[For topics\: only these partitions, comma separated]:LIST:_default' \
+'*--partition=[For topics\: only these partitions, comma separated]:LIST:_default' \
+'--left-from=[Where the left side starts (overrides --from)]:POS:_default' \
+'--left-until=[Where the left side stops (overrides --until)]:POS:_default' \
+'--right-from=[Where the right side starts (overrides --from)]:POS:_default' \
+'--right-until=[Where the right side stops (overrides --until)]:POS:_default' \
+'(--left-profile)--left-brokers=[Read the left side from this cluster (bootstrap brokers)]:LIST:_default' \
+'--left-profile=[Read the left side from the cluster of this profile]:NAME:_default' \
+'(--right-profile)--right-brokers=[Read the right side from this cluster (bootstrap brokers)]:LIST:_default' \
+'--right-profile=[Read the right side from the cluster of this profile]:NAME:_default' \
+'--by=[How events are paired\: key, offset (partition and offset), or a path into the value such as .order_id. Several events under one id pair in order]:key|offset|.PATH:_default' \
+'--compare=[What is compared\: the value, or the envelope (value, key, headers and timestamp)]:WHAT:((value\:"The value only"
+envelope\:"Value, key, headers and timestamp"))' \
+'*--ignore=[A path into the value left out of the comparison (repeatable), e.g. .updated_at or .items\[\].updated_at (\[\] is every element)]:PATH:_default' \
+'--max-memory=[The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same order need little; past it, evt stops and says so]:SIZE:_default' \
+'--format=[Output\: text (a summary, then each difference), json (one object per difference, then the summary), patch (an RFC 6902 JSON Patch per changed event)]:FORMAT:(text json patch)' \
+'--max-diffs=[Show at most N differences (the counts stay complete)]:N:_default' \
+'--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
+'--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
+'*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \
+'--key-regex=[Only events whose key matches this regular expression]:REGEX:_default' \
+'--grep=[Only events whose key or raw value matches this regular expression]:REGEX:_default' \
+'*--header=[Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)]:NAME[=REGEX]:_default' \
+'*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
+'*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
+'--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--ignore-headers[With --compare envelope\: headers do not count]' \
+'--ignore-timestamps[With --compare envelope\: timestamps do not count]' \
+'-q[Print nothing\: the exit code says it (0 identical, 1 different)]' \
+'--quiet[Print nothing\: the exit code says it (0 identical, 1 different)]' \
+'--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':left -- The left side\: a topic, or a file (JSONL envelopes or values, a JSON array; `-` is stdin):_default' \
+':right -- The right side, the same way:_default' \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 '--rate=[Live events per second after the history (0 for none)]:N/s:_default' \
@@ -322,6 +374,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(diff)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -355,6 +411,7 @@ _evt_commands() {
 'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
+'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -367,6 +424,11 @@ _evt__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'evt completions commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__diff_commands] )) ||
+_evt__subcmd__diff_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt diff commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__help_commands] )) ||
 _evt__subcmd__help_commands() {
     local commands; commands=(
@@ -375,6 +437,7 @@ _evt__subcmd__help_commands() {
 'replay:Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely' \
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
+'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -386,6 +449,11 @@ _evt__subcmd__help_commands() {
 _evt__subcmd__help__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'evt help completions commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__diff_commands] )) ||
+_evt__subcmd__help__subcmd__diff_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help diff commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__help__subcmd__help_commands] )) ||
 _evt__subcmd__help__subcmd__help_commands() {

@@ -76,6 +76,12 @@ pub enum Command {
     /// Examples: evt validate --schema fixtures/schemas/orders.json fixtures/orders.jsonl;
     /// evt validate orders payments --from 1h --schema fixtures/schemas/
     Validate(ValidateArgs),
+    /// Compare two streams (topic windows or files), paired by key, a field or offset, as JSON.
+    ///
+    /// Exit 0 when identical, 1 when different, 2 for usage, 3 for the broker.
+    /// Examples: evt diff orders sandbox-orders --from 1h; evt diff fixtures/expected.jsonl orders;
+    /// evt diff orders orders --left-from 2h --left-until 1h --right-from 1h --by .order_id
+    Diff(DiffArgs),
     /// Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C.
     ///
     /// Other evt commands reach it with --profile playground; other clients (kcat) with the
@@ -159,6 +165,161 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The left side: a topic, or a file (JSONL envelopes or values, a JSON array; `-` is stdin).
+    #[arg(value_name = "LEFT")]
+    pub left: String,
+
+    /// The right side, the same way.
+    #[arg(value_name = "RIGHT")]
+    pub right: String,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// For topics: only these partitions, comma separated.
+    #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
+    pub partitions: Vec<i32>,
+
+    /// Where the left side starts (overrides --from).
+    #[arg(
+        long,
+        value_name = "POS",
+        allow_hyphen_values = true,
+        help_heading = "Sides"
+    )]
+    pub left_from: Option<String>,
+
+    /// Where the left side stops (overrides --until).
+    #[arg(
+        long,
+        value_name = "POS",
+        allow_hyphen_values = true,
+        help_heading = "Sides"
+    )]
+    pub left_until: Option<String>,
+
+    /// Where the right side starts (overrides --from).
+    #[arg(
+        long,
+        value_name = "POS",
+        allow_hyphen_values = true,
+        help_heading = "Sides"
+    )]
+    pub right_from: Option<String>,
+
+    /// Where the right side stops (overrides --until).
+    #[arg(
+        long,
+        value_name = "POS",
+        allow_hyphen_values = true,
+        help_heading = "Sides"
+    )]
+    pub right_until: Option<String>,
+
+    /// Read the left side from this cluster (bootstrap brokers).
+    #[arg(
+        long,
+        value_name = "LIST",
+        conflicts_with = "left_profile",
+        help_heading = "Sides"
+    )]
+    pub left_brokers: Option<String>,
+
+    /// Read the left side from the cluster of this profile.
+    #[arg(long, value_name = "NAME", help_heading = "Sides")]
+    pub left_profile: Option<String>,
+
+    /// Read the right side from this cluster (bootstrap brokers).
+    #[arg(
+        long,
+        value_name = "LIST",
+        conflicts_with = "right_profile",
+        help_heading = "Sides"
+    )]
+    pub right_brokers: Option<String>,
+
+    /// Read the right side from the cluster of this profile.
+    #[arg(long, value_name = "NAME", help_heading = "Sides")]
+    pub right_profile: Option<String>,
+
+    /// How events are paired: key, offset (partition and offset), or a path into the value
+    /// such as .order_id. Several events under one id pair in order.
+    #[arg(
+        long,
+        value_name = "key|offset|.PATH",
+        default_value = "key",
+        help_heading = "Comparison"
+    )]
+    pub by: String,
+
+    /// What is compared: the value, or the envelope (value, key, headers and timestamp).
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = CompareArg::Value, help_heading = "Comparison")]
+    pub compare: CompareArg,
+
+    /// A path into the value left out of the comparison (repeatable), e.g. .updated_at or
+    /// .items[].updated_at ([] is every element).
+    #[arg(long = "ignore", value_name = "PATH", help_heading = "Comparison")]
+    pub ignore: Vec<String>,
+
+    /// With --compare envelope: headers do not count.
+    #[arg(long, help_heading = "Comparison")]
+    pub ignore_headers: bool,
+
+    /// With --compare envelope: timestamps do not count.
+    #[arg(long, help_heading = "Comparison")]
+    pub ignore_timestamps: bool,
+
+    /// The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same
+    /// order need little; past it, evt stops and says so.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "1G",
+        help_heading = "Comparison"
+    )]
+    pub max_memory: String,
+
+    /// Output: text (a summary, then each difference), json (one object per difference, then
+    /// the summary), patch (an RFC 6902 JSON Patch per changed event).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = DiffFormatArg::Text, help_heading = "Output")]
+    pub format: DiffFormatArg,
+
+    /// Show at most N differences (the counts stay complete).
+    #[arg(long, value_name = "N", help_heading = "Output")]
+    pub max_diffs: Option<u64>,
+
+    /// Print nothing: the exit code says it (0 identical, 1 different).
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// When to use colour (NO_COLOR and TERM=dumb are honoured under auto).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareArg {
+    /// The value only.
+    Value,
+    /// Value, key, headers and timestamp.
+    Envelope,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    Text,
+    Json,
+    Patch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+/// The header that says where a replayed record came from (added by `evt replay`).
+pub const PROVENANCE: &str = "evt-source";
+
 /// Where evt got an event: the one way every report (violations, diff, summaries) names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Origin {

@@ -4,6 +4,7 @@
 //! [`sink`], through the one loop in [`pipeline`]. [`broker`] is the only place a client
 //! library is named. [`run`] is the whole program, callable in-process by tests.
 
+pub mod analysis;
 pub mod broker;
 pub mod cli;
 pub mod commands;
@@ -108,6 +109,7 @@ fn run_blocking(cli: cli::Cli, stop: &Stop) -> anyhow::Result<ExitStatus> {
         }
         Job::Replay(job) => commands::replay::run(connection, *job, stop),
         Job::Validate(job) => commands::validate::run(connection, job, stop),
+        Job::Diff(job) => commands::diff::run(connection, *job, stop),
         Job::Produce(job) => commands::produce::run(connection, &job, stop),
         Job::Completions(shell) => commands::generate::completions(shell),
         Job::Man(dir) => commands::generate::man(dir.as_deref()),

@@ -226,7 +226,7 @@ impl Loop<'_> {
     }
 }
 
-fn progress_bar(wanted: bool, expected: Option<u64>) -> ProgressBar {
+pub(crate) fn progress_bar(wanted: bool, expected: Option<u64>) -> ProgressBar {
     let (true, Some(total)) = (wanted, expected) else {
         return ProgressBar::hidden();
     };
@@ -306,7 +306,7 @@ impl Outcome {
     }
 
     /// Notes on what the window and the input held besides plain events.
-    fn notes(&self) -> Vec<String> {
+    pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.outside_window > 0 {
             notes.push(format!(

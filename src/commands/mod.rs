@@ -1,6 +1,7 @@
 //! One file per subcommand. Each reads like a sentence: resolve the window, open the source,
 //! filter, send to the sink, report.
 
+pub mod diff;
 pub mod generate;
 pub mod playground;
 pub mod produce;

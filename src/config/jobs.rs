@@ -71,7 +71,7 @@ pub struct ProduceJob {
 
 /// What reading commands do with the headers of the events they read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Headers {
+pub(super) enum Headers {
     /// Printed or copied.
     Kept,
     /// Only filters may look at them.
@@ -79,7 +79,7 @@ enum Headers {
 }
 
 /// The request every reading command makes of its sources.
-fn request(
+pub(super) fn request(
     sources: Vec<SourceArg>,
     window: Window,
     filter: &cli::FilterArgs,
@@ -113,7 +113,7 @@ fn window(range: &cli::RangeArgs, partitions: Vec<i32>) -> anyhow::Result<Window
 }
 
 /// SOURCE arguments (quoted globs expanded) as topics and files.
-fn sources(args: &[String]) -> anyhow::Result<Vec<SourceArg>> {
+pub(super) fn sources(args: &[String]) -> anyhow::Result<Vec<SourceArg>> {
     let mut all = Vec::new();
     for source in args {
         for one in expand_glob(source)? {
@@ -298,6 +298,11 @@ pub fn produce_job(args: cli::ProduceArgs, connection: &Connection) -> anyhow::R
 
 /// The filters of `args`, compiled (a jq or regex error is a usage error before anything runs).
 fn filter(args: &cli::FilterArgs) -> anyhow::Result<Option<Filter>> {
+    Filter::optional(&criteria(args)?)
+}
+
+/// The criteria of `args`, checked: regexes compiled here, jq programs where they run.
+pub(super) fn criteria(args: &cli::FilterArgs) -> anyhow::Result<Arc<crate::filter::Criteria>> {
     use crate::filter::{Criteria, HeaderTest};
     let regex = |flag: &str, text: &str| {
         regex::bytes::Regex::new(text).map_err(|e| {
@@ -338,7 +343,7 @@ fn filter(args: &cli::FilterArgs) -> anyhow::Result<Option<Filter>> {
         where_envelope: args.where_envelope.clone(),
         transform: args.transform.clone(),
     };
-    Filter::optional(&Arc::new(criteria))
+    Ok(Arc::new(criteria))
 }
 
 /// The regex crate's errors span several lines; the last line says what is wrong.
@@ -389,32 +394,12 @@ pub fn replay_job(
         Headers::Kept,
     );
     request.check()?;
-    let target = match (&args.to_profile, &args.to_brokers) {
-        (Some(name), _) => {
-            let (profile_name, profile) = profile::load_profile(Some(name), env)?;
-            Connection {
-                brokers: profile
-                    .brokers
-                    .clone()
-                    .unwrap_or_else(|| profile::DEFAULT_BROKERS.to_string()),
-                properties: profile
-                    .properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                profile: profile_name,
-                readonly: profile.readonly,
-                ..source.clone()
-            }
-        }
-        (None, Some(brokers)) => Connection {
-            brokers: brokers.clone(),
-            readonly: false,
-            profile: None,
-            ..source.clone()
-        },
-        (None, None) => source.clone(),
-    };
+    let target = other_cluster(
+        args.to_profile.as_deref(),
+        args.to_brokers.as_deref(),
+        source,
+        env,
+    )?;
     let same_cluster = same_brokers(&target.brokers, &source.brokers);
     let pace = match (&args.rate, &args.pace) {
         (Some(rate), _) => Pace::Rate(
@@ -466,6 +451,42 @@ pub fn replay_job(
         resume: args.resume,
         checkpoint,
         skip_bad: args.skip_bad,
+    })
+}
+
+/// The cluster of profile `profile`, or at `brokers`, with the settings of `base`; `base`
+/// itself when neither is given.
+pub(super) fn other_cluster(
+    profile: Option<&str>,
+    brokers: Option<&str>,
+    base: &Connection,
+    env: &Environment,
+) -> anyhow::Result<Connection> {
+    Ok(match (profile, brokers) {
+        (Some(name), _) => {
+            let (profile_name, profile) = profile::load_profile(Some(name), env)?;
+            Connection {
+                brokers: profile
+                    .brokers
+                    .clone()
+                    .unwrap_or_else(|| profile::DEFAULT_BROKERS.to_string()),
+                properties: profile
+                    .properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                profile: profile_name,
+                readonly: profile.readonly,
+                ..base.clone()
+            }
+        }
+        (None, Some(brokers)) => Connection {
+            brokers: brokers.to_string(),
+            readonly: false,
+            profile: None,
+            ..base.clone()
+        },
+        (None, None) => base.clone(),
     })
 }
 
@@ -546,11 +567,11 @@ fn rate_or_zero(text: &str) -> Result<f64, String> {
 }
 
 /// `--until`, when given.
-fn parse_until(text: Option<&str>) -> anyhow::Result<Option<Position>> {
+pub(super) fn parse_until(text: Option<&str>) -> anyhow::Result<Option<Position>> {
     text.map(|u| parse_position("--until", u)).transpose()
 }
 
-fn parse_position(flag: &'static str, text: &str) -> anyhow::Result<Position> {
+pub(super) fn parse_position(flag: &'static str, text: &str) -> anyhow::Result<Position> {
     Position::parse(text).map_err(|reason| {
         EvtError::BadPosition {
             flag,

@@ -5,6 +5,7 @@
 //! schemas). Everything the user can get wrong is checked here, before any broker is
 //! contacted; nothing after this module reads clap structs or the environment.
 
+pub mod diff;
 pub mod jobs;
 pub mod output;
 pub mod profile;
@@ -33,6 +34,7 @@ pub enum Job {
     Playground(crate::playground::Options),
     Replay(Box<ReplayJob>),
     Validate(ValidateJob),
+    Diff(Box<diff::DiffJob>),
     Produce(ProduceJob),
     Completions(clap_complete::Shell),
     Man(Option<PathBuf>),
@@ -58,6 +60,9 @@ impl Config {
                 Job::Replay(Box::new(jobs::replay_job(args, &connection, &env)?))
             }
             cli::Command::Validate(args) => Job::Validate(jobs::validate_job(args, &connection)?),
+            cli::Command::Diff(args) => {
+                Job::Diff(Box::new(diff::diff_job(args, &connection, &env, terminal)?))
+            }
             cli::Command::Produce(args) => Job::Produce(jobs::produce_job(args, &connection)?),
             cli::Command::Completions(args) => Job::Completions(args.shell),
             cli::Command::Man(args) => Job::Man(args.dir),

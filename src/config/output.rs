@@ -29,7 +29,7 @@ pub fn decide(args: &cli::OutputArgs, stdout_is_terminal: bool, env: &Environmen
 }
 
 /// The terminal's width in columns (`COLUMNS` when set, else asked of the terminal).
-fn terminal_width() -> Option<usize> {
+pub(super) fn terminal_width() -> Option<usize> {
     if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         return Some(columns);
     }

@@ -3,6 +3,7 @@
 //! ([`produce`]) and the validation reporter ([`validate`]). The pipeline feeds every one of
 //! them the same way; none knows where events come from.
 
+pub mod diff;
 pub mod print;
 pub mod produce;
 pub mod replay;

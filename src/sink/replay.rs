@@ -13,8 +13,7 @@ use crate::replay::{Ledger, Pacer};
 use crate::sink::{Flow, Sink};
 use crate::stop::Stop;
 
-/// The header that says where a replayed record came from.
-pub const PROVENANCE: &str = "evt-source";
+pub use crate::event::PROVENANCE;
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// The longest single wait while pacing, so Ctrl-C is noticed.
 const PACE_SLICE: Duration = Duration::from_millis(100);

@@ -79,6 +79,41 @@ fn the_broker_imports_nothing_from_above() {
     assert!(upward.is_empty(), "{upward:?}");
 }
 
+/// The analysis (diff today) is pure: it reads no broker, file or terminal, and knows no
+/// command, option, source or sink (issue 11).
+#[test]
+fn the_analysis_is_pure() {
+    let not_here = [
+        "crate::broker",
+        "crate::commands",
+        "crate::sink",
+        "crate::cli",
+        "crate::config",
+        "crate::pipeline",
+        "crate::source",
+        "crate::report",
+        "std::io",
+        "std::fs",
+        "println!",
+    ];
+    let found: Vec<String> = sources()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("src/analysis/"))
+        .flat_map(|(name, text)| {
+            not_here
+                .iter()
+                .filter(|m| text.contains(*m))
+                .map(|m| format!("{name} uses {m}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        sources().iter().any(|(n, _)| n == "src/analysis/diff.rs"),
+        "the diff logic lives in src/analysis/diff.rs"
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
 #[test]
 fn the_word_check_sees_whole_words_only() {
     assert!(names("use rdkafka::consumer;", "rdkafka"));

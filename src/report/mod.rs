@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 
 use crate::broker::Plan;
 
+pub mod diff;
+
 /// How a report is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {

@@ -1,0 +1,574 @@
+//! The pure logic of `evt diff`: pair the events of two streams by an id, compare each pair,
+//! and give every event a verdict (same, changed, only-left, only-right, reordered).
+//!
+//! # Design: streaming when the sides agree, indexing within a budget when they do not
+//!
+//! Events arrive side by side (the command pulls from whichever side is behind, so both
+//! advance together). Under each id, the k-th event on the left is paired with the k-th on
+//! the right. An event whose partner has not arrived yet waits in its side's *pending* map
+//! (id → queue of events); the moment its partner arrives the pair is compared and both
+//! leave memory. When both sides arrive in the same pairing order (a replay and its source,
+//! a fixture and the topic it was produced into) the pending maps hold only the few events
+//! that one side is ahead by: the diff streams in bounded memory, whatever the window.
+//! When the orders differ (a shuffled dump, a topic read partition by partition against one
+//! merged by time), the pending maps index the events that are ahead, by id.
+//!
+//! Everything held (pending events, and the unequal pairs kept for the final verdict) is
+//! counted against a budget (`--max-memory`). Past it the diff stops with
+//! [`OverBudget`], which names the option, instead of growing until the OS kills it; the
+//! count is an estimate of the bytes held (payload, key, headers and a fixed overhead per
+//! event), not of the process's resident size.
+//!
+//! Unequal pairs are kept until the end: under one id, left `[a, b]` against right `[b, a]`
+//! is two unequal pairs that turn out to be the same events in another order (*reordered*).
+//! At the end, per id, unequal left and right events with equal content (see
+//! [`compare::canonical`]) are matched as reordered; the rest stay *changed*, paired in order;
+//! pending events without a partner are *only-left* / *only-right*.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::Value;
+
+use super::compare::{self, Change, Rules};
+use super::path::Path;
+use crate::event::{Event, Header};
+
+/// How events are paired.
+#[derive(Debug, Clone)]
+pub enum Pairing {
+    /// By record key (a null key is an id too).
+    Key,
+    /// By the value at a path into the JSON value (null when absent or not JSON).
+    Field(Path),
+    /// By partition and offset.
+    Offset,
+}
+
+/// A pairing id, as bytes: equal ids pair.
+pub type Id = Box<[u8]>;
+
+impl Pairing {
+    /// The id of `event`.
+    pub fn id(&self, event: &Event) -> Id {
+        match self {
+            Pairing::Key => match &event.key {
+                None => Box::from(&b"\0"[..]),
+                Some(k) => {
+                    let mut id = Vec::with_capacity(k.len() + 1);
+                    id.push(b'k');
+                    id.extend_from_slice(k);
+                    id.into_boxed_slice()
+                }
+            },
+            Pairing::Field(path) => {
+                let found = event
+                    .value
+                    .as_deref()
+                    .and_then(|v| serde_json::from_slice::<Value>(v).ok())
+                    .and_then(|v| path.get(&v).cloned())
+                    .unwrap_or(Value::Null);
+                let mut id = Vec::new();
+                compare::write_canonical_value(&found, &mut id);
+                id.into_boxed_slice()
+            }
+            Pairing::Offset => match (event.partition, event.offset) {
+                (Some(p), Some(o)) => format!("{p}@{o}").into_bytes().into_boxed_slice(),
+                _ => Box::from(&b"null"[..]),
+            },
+        }
+    }
+
+    /// The id as JSON: the key's text (null for none, `{"base64": …}` for other bytes), the
+    /// value found at the path, or `"P@O"`.
+    pub fn json(&self, id: &[u8]) -> Value {
+        match self {
+            Pairing::Key => match id.split_first() {
+                Some((b'k', key)) => match std::str::from_utf8(key) {
+                    Ok(text) => Value::String(text.to_string()),
+                    Err(_) => {
+                        use base64::Engine;
+                        serde_json::json!({
+                            "base64": base64::engine::general_purpose::STANDARD.encode(key)
+                        })
+                    }
+                },
+                _ => Value::Null,
+            },
+            Pairing::Field(_) => serde_json::from_slice(id).unwrap_or(Value::Null),
+            Pairing::Offset => serde_json::from_slice::<Value>(id)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(id).into_owned())),
+        }
+    }
+
+    /// The id as a person reads it: the key's text, the JSON found, `P@O`, or `(no key)`.
+    pub fn show(&self, id: &[u8]) -> String {
+        match (self, self.json(id)) {
+            (Pairing::Key, Value::Null) => "(no key)".into(),
+            (Pairing::Key | Pairing::Offset, Value::String(s)) => s,
+            (_, other) => other.to_string(),
+        }
+    }
+}
+
+/// The two streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+/// A difference found.
+#[derive(Debug, Clone)]
+pub enum Difference {
+    Changed {
+        id: Id,
+        left: Event,
+        right: Event,
+        changes: Vec<Change>,
+    },
+    /// The same event as another one under the same id, at another place in the order.
+    Reordered {
+        id: Id,
+        left: Event,
+        right: Event,
+    },
+    OnlyLeft {
+        id: Id,
+        event: Event,
+    },
+    OnlyRight {
+        id: Id,
+        event: Event,
+    },
+}
+
+/// Events per verdict (a pair counts once).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub left: u64,
+    pub right: u64,
+    pub same: u64,
+    pub changed: u64,
+    pub reordered: u64,
+    pub only_left: u64,
+    pub only_right: u64,
+}
+
+impl Counts {
+    pub fn identical(&self) -> bool {
+        self.changed == 0 && self.reordered == 0 && self.only_left == 0 && self.only_right == 0
+    }
+}
+
+/// The events held went past the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverBudget {
+    pub held: u64,
+    pub budget: u64,
+    /// Events waiting for a partner when it happened (the sides arrive in different orders).
+    pub pending: u64,
+}
+
+/// An event waiting for its partner, with its arrival number on its side.
+#[derive(Debug, Clone)]
+struct Held {
+    seq: u64,
+    event: Event,
+}
+
+/// An unequal pair, kept for the final verdict.
+struct Unequal {
+    id: Id,
+    left: Held,
+    right: Held,
+    changes: Vec<Change>,
+}
+
+/// Pairs and compares two streams of events pushed in arrival order.
+pub struct Differ {
+    rules: Rules,
+    budget: u64,
+    held: u64,
+    pending: [HashMap<Id, VecDeque<Held>>; 2],
+    pending_events: u64,
+    unequal: Vec<Unequal>,
+    counts: Counts,
+}
+
+/// What one held event costs, roughly: its bytes and the maps' bookkeeping.
+fn cost(id: &[u8], event: &Event) -> u64 {
+    const OVERHEAD: usize = 256;
+    let headers: usize = event
+        .headers
+        .iter()
+        .map(|h: &Header| 48 + h.name.len() + h.value.as_ref().map_or(0, Vec::len))
+        .sum();
+    (OVERHEAD
+        + 2 * id.len()
+        + event.key.as_ref().map_or(0, Vec::len)
+        + event.value.as_ref().map_or(0, Vec::len)
+        + headers) as u64
+}
+
+impl Differ {
+    pub fn new(rules: Rules, budget: u64) -> Differ {
+        Differ {
+            rules,
+            budget,
+            held: 0,
+            pending: [HashMap::new(), HashMap::new()],
+            pending_events: 0,
+            unequal: Vec::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// One event from `side`, in that side's arrival order.
+    pub fn push(&mut self, side: Side, id: Id, event: Event) -> Result<(), OverBudget> {
+        let (mine, theirs) = match side {
+            Side::Left => (0, 1),
+            Side::Right => (1, 0),
+        };
+        let seq = match side {
+            Side::Left => &mut self.counts.left,
+            Side::Right => &mut self.counts.right,
+        };
+        let held = Held { seq: *seq, event };
+        *seq += 1;
+        if let Some(queue) = self.pending[theirs].get_mut(&id) {
+            let partner = queue
+                .pop_front()
+                .expect("queues in the map are never empty");
+            if queue.is_empty() {
+                self.pending[theirs].remove(&id);
+            }
+            self.pending_events -= 1;
+            self.held -= cost(&id, &partner.event);
+            let (left, right) = if mine == 0 {
+                (held, partner)
+            } else {
+                (partner, held)
+            };
+            return self.pair(id, left, right);
+        }
+        self.held += cost(&id, &held.event);
+        self.pending_events += 1;
+        self.pending[mine].entry(id).or_default().push_back(held);
+        self.check()
+    }
+
+    fn pair(&mut self, id: Id, left: Held, right: Held) -> Result<(), OverBudget> {
+        let changes = compare::compare(&self.rules, &left.event, &right.event);
+        if changes.is_empty() {
+            self.counts.same += 1;
+            return Ok(());
+        }
+        self.held += cost(&id, &left.event) + cost(&id, &right.event);
+        self.unequal.push(Unequal {
+            id,
+            left,
+            right,
+            changes,
+        });
+        self.check()
+    }
+
+    fn check(&self) -> Result<(), OverBudget> {
+        if self.held > self.budget {
+            return Err(OverBudget {
+                held: self.held,
+                budget: self.budget,
+                pending: self.pending_events,
+            });
+        }
+        Ok(())
+    }
+
+    /// Both streams have ended: the verdicts, and the differences in a stable order
+    /// (changed and reordered as found, then only-left, then only-right, each in arrival order).
+    pub fn finish(mut self) -> (Counts, Vec<Difference>) {
+        let mut differences = self.resolve_unequal();
+        for (side, only) in [(0, true), (1, false)] {
+            let mut rest: Vec<(Id, Held)> = std::mem::take(&mut self.pending[side])
+                .into_iter()
+                .flat_map(|(id, queue)| queue.into_iter().map(move |h| (id.clone(), h)))
+                .collect();
+            rest.sort_by_key(|(_, h)| h.seq);
+            for (id, held) in rest {
+                differences.push(if only {
+                    self.counts.only_left += 1;
+                    Difference::OnlyLeft {
+                        id,
+                        event: held.event,
+                    }
+                } else {
+                    self.counts.only_right += 1;
+                    Difference::OnlyRight {
+                        id,
+                        event: held.event,
+                    }
+                });
+            }
+        }
+        (self.counts, differences)
+    }
+
+    /// Unequal pairs under one id whose events match across the pairs are reordered; the
+    /// others are changed, paired again in order among themselves.
+    fn resolve_unequal(&mut self) -> Vec<Difference> {
+        let unequal = std::mem::take(&mut self.unequal);
+        let mut by_id: HashMap<Id, Vec<usize>> = HashMap::new();
+        for (i, u) in unequal.iter().enumerate() {
+            by_id.entry(u.id.clone()).or_default().push(i);
+        }
+        // Per pair index: Some(new partner) when the pair's left event was re-paired.
+        let mut verdicts: Vec<Option<Verdict>> = (0..unequal.len()).map(|_| None).collect();
+        for indexes in by_id.values().filter(|ix| ix.len() > 1) {
+            self.rematch(&unequal, indexes, &mut verdicts);
+        }
+        let mut slots: Vec<Option<Unequal>> = unequal.into_iter().map(Some).collect();
+        let mut out = Vec::new();
+        for i in 0..slots.len() {
+            match verdicts[i].take() {
+                None => {
+                    let u = slots[i].take().expect("each pair is taken once");
+                    self.counts.changed += 1;
+                    out.push(Difference::Changed {
+                        id: u.id,
+                        left: u.left.event,
+                        right: u.right.event,
+                        changes: u.changes,
+                    });
+                }
+                Some(Verdict {
+                    right_of,
+                    reordered,
+                }) => {
+                    let left = slots[i]
+                        .as_ref()
+                        .expect("left still here")
+                        .left
+                        .event
+                        .clone();
+                    let right = slots[right_of]
+                        .as_ref()
+                        .expect("right still here")
+                        .right
+                        .event
+                        .clone();
+                    let id = slots[i].as_ref().expect("left still here").id.clone();
+                    out.push(if reordered {
+                        self.counts.reordered += 1;
+                        Difference::Reordered { id, left, right }
+                    } else {
+                        let changes = compare::compare(&self.rules, &left, &right);
+                        self.counts.changed += 1;
+                        Difference::Changed {
+                            id,
+                            left,
+                            right,
+                            changes,
+                        }
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Matches the left events of the unequal pairs `indexes` (one id) with right events of
+    /// equal content; the unmatched are paired again in order.
+    fn rematch(&self, unequal: &[Unequal], indexes: &[usize], verdicts: &mut [Option<Verdict>]) {
+        let mut rights: HashMap<Vec<u8>, VecDeque<usize>> = HashMap::new();
+        for &i in indexes {
+            let key = compare::canonical(&self.rules, &unequal[i].right.event);
+            rights.entry(key).or_default().push_back(i);
+        }
+        let mut unmatched_left = Vec::new();
+        let mut taken = std::collections::HashSet::new();
+        for &i in indexes {
+            let key = compare::canonical(&self.rules, &unequal[i].left.event);
+            match rights.get_mut(&key).and_then(VecDeque::pop_front) {
+                Some(j) => {
+                    taken.insert(j);
+                    verdicts[i] = Some(Verdict {
+                        right_of: j,
+                        reordered: true,
+                    });
+                }
+                None => unmatched_left.push(i),
+            }
+        }
+        let unmatched_right = indexes.iter().filter(|j| !taken.contains(j));
+        for (&i, &j) in unmatched_left.iter().zip(unmatched_right) {
+            verdicts[i] = Some(Verdict {
+                right_of: j,
+                reordered: false,
+            });
+        }
+    }
+}
+
+/// The final verdict for the left event of an unequal pair.
+struct Verdict {
+    /// The pair whose right event is its partner.
+    right_of: usize,
+    reordered: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Origin;
+    use std::sync::Arc;
+
+    fn ev(file: &str, line: u64, key: &str, value: &str) -> Event {
+        Event {
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            ..Event::new(Origin::Line {
+                file: Arc::from(file),
+                line,
+            })
+        }
+    }
+
+    /// Diffs two lists of (key, value), pushed side by side.
+    fn diff(
+        left: &[(&str, &str)],
+        right: &[(&str, &str)],
+        budget: u64,
+    ) -> Result<(Counts, Vec<Difference>), OverBudget> {
+        let mut d = Differ::new(Rules::default(), budget);
+        let n = left.len().max(right.len());
+        for i in 0..n {
+            if let Some((k, v)) = left.get(i) {
+                let e = ev("l", i as u64 + 1, k, v);
+                d.push(Side::Left, Pairing::Key.id(&e), e)?;
+            }
+            if let Some((k, v)) = right.get(i) {
+                let e = ev("r", i as u64 + 1, k, v);
+                d.push(Side::Right, Pairing::Key.id(&e), e)?;
+            }
+        }
+        Ok(d.finish())
+    }
+
+    fn lines(d: &Difference) -> (String, u64, u64) {
+        let line = |e: &Event| match e.origin {
+            Origin::Line { line, .. } => line,
+            _ => 0,
+        };
+        match d {
+            Difference::Changed { left, right, .. } => ("changed".into(), line(left), line(right)),
+            Difference::Reordered { left, right, .. } => {
+                ("reordered".into(), line(left), line(right))
+            }
+            Difference::OnlyLeft { event, .. } => ("only-left".into(), line(event), 0),
+            Difference::OnlyRight { event, .. } => ("only-right".into(), line(event), 0),
+        }
+    }
+
+    #[test]
+    fn every_verdict() {
+        let (counts, diffs) = diff(
+            &[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("d", "5")],
+            &[("a", "1"), ("b", "20"), ("e", "6"), ("d", "5"), ("d", "4")],
+            u64::MAX,
+        )
+        .unwrap();
+        assert_eq!(
+            counts,
+            Counts {
+                left: 5,
+                right: 5,
+                same: 1,
+                changed: 1,
+                reordered: 2,
+                only_left: 1,
+                only_right: 1,
+            }
+        );
+        let found: Vec<_> = diffs.iter().map(lines).collect();
+        assert_eq!(
+            found,
+            [
+                ("changed".into(), 2, 2),
+                ("reordered".into(), 4, 5),
+                ("reordered".into(), 5, 4),
+                ("only-left".into(), 3, 0),
+                ("only-right".into(), 3, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_under_one_id_pair_in_order() {
+        let (counts, diffs) = diff(
+            &[("o-17", r#"{"s":"NEW"}"#), ("o-17", r#"{"s":"PAID"}"#)],
+            &[("o-17", r#"{"s":"NEW"}"#), ("o-17", r#"{"s":"FAILED"}"#)],
+            u64::MAX,
+        )
+        .unwrap();
+        assert_eq!((counts.same, counts.changed), (1, 1));
+        assert_eq!(lines(&diffs[0]), ("changed".into(), 2, 2));
+    }
+
+    #[test]
+    fn sides_in_the_same_order_hold_almost_nothing() {
+        let mut d = Differ::new(Rules::default(), 10_000);
+        for i in 0..100_000u64 {
+            let key = format!("k{i}");
+            let value = format!(r#"{{"n":{i},"pad":"{}"}}"#, "x".repeat(100));
+            for side in [Side::Left, Side::Right] {
+                let e = ev("f", i, &key, &value);
+                d.push(side, Pairing::Key.id(&e), e).unwrap();
+            }
+        }
+        let (counts, diffs) = d.finish();
+        assert_eq!((counts.same, diffs.len()), (100_000, 0));
+    }
+
+    #[test]
+    fn sides_in_different_orders_stop_at_the_budget() {
+        let left: Vec<(String, String)> =
+            (0..1000).map(|i| (format!("k{i}"), "{}".into())).collect();
+        let mut right = left.clone();
+        right.reverse();
+        let l: Vec<(&str, &str)> = left.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r: Vec<(&str, &str)> = right
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let over = diff(&l, &r, 20_000).unwrap_err();
+        assert!(over.held > 20_000 && over.pending > 0, "{over:?}");
+        let (counts, diffs) = diff(&l, &r, u64::MAX).unwrap();
+        assert_eq!((counts.same, diffs.len()), (1000, 0));
+    }
+
+    #[test]
+    fn ids_by_field_and_offset() {
+        let by = Pairing::Field(Path::parse(".order_id").unwrap());
+        let a = ev("f", 1, "x", r#"{"order_id": 17.0}"#);
+        let b = ev("f", 2, "y", r#"{"order_id":17,"other":1}"#);
+        assert_eq!(by.id(&a), by.id(&b));
+        assert_eq!(by.json(&by.id(&a)), serde_json::json!(17));
+        assert_eq!(
+            by.id(&ev("f", 3, "x", "not json")),
+            by.id(&ev("f", 4, "x", "{}"))
+        );
+        let mut r = ev("f", 1, "x", "1");
+        r.partition = Some(2);
+        r.offset = Some(15);
+        assert_eq!(Pairing::Offset.show(&Pairing::Offset.id(&r)), "2@15");
+        let mut keyless = ev("f", 1, "x", "1");
+        keyless.key = None;
+        assert_eq!(Pairing::Key.show(&Pairing::Key.id(&keyless)), "(no key)");
+        assert_eq!(Pairing::Key.show(&Pairing::Key.id(&a)), "x");
+    }
+}
