@@ -210,7 +210,7 @@ complete -c evt -n "__fish_evt_using_subcommand diff" -l by -d 'How events are p
 complete -c evt -n "__fish_evt_using_subcommand diff" -l compare -d 'What is compared: the value, or the envelope (value, key, headers and timestamp)' -r -f -a "value\t'The value only'
 envelope\t'Value, key, headers and timestamp'"
 complete -c evt -n "__fish_evt_using_subcommand diff" -l ignore -d 'A path into the value left out of the comparison (repeatable), e.g. .updated_at or .items[].updated_at ([] is every element)' -r
-complete -c evt -n "__fish_evt_using_subcommand diff" -l max-memory -d 'The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same order need little; past it, evt stops and says so' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -l max-memory -d 'The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same order need little; past it, evt stops and says so. Default: 1G, or half the memory available when that is less' -r
 complete -c evt -n "__fish_evt_using_subcommand diff" -l format -d 'Output: text (a summary, then each difference), json (one object per difference, then the summary), patch (an RFC 6902 JSON Patch per changed event)' -r -f -a "text\t''
 json\t''
 patch\t''"

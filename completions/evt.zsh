@@ -249,7 +249,7 @@ _arguments "${_arguments_options[@]}" : \
 '--compare=[What is compared\: the value, or the envelope (value, key, headers and timestamp)]:WHAT:((value\:"The value only"
 envelope\:"Value, key, headers and timestamp"))' \
 '*--ignore=[A path into the value left out of the comparison (repeatable), e.g. .updated_at or .items\[\].updated_at (\[\] is every element)]:PATH:_default' \
-'--max-memory=[The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same order need little; past it, evt stops and says so]:SIZE:_default' \
+'--max-memory=[The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same order need little; past it, evt stops and says so. Default\: 1G, or half the memory available when that is less]:SIZE:_default' \
 '--format=[Output\: text (a summary, then each difference), json (one object per difference, then the summary), patch (an RFC 6902 JSON Patch per changed event)]:FORMAT:(text json patch)' \
 '--max-diffs=[Show at most N differences (the counts stay complete)]:N:_default' \
 '--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \

@@ -274,14 +274,10 @@ pub struct DiffArgs {
     pub ignore_timestamps: bool,
 
     /// The most memory spent holding events while pairing (e.g. 512M, 4G). Sides in the same
-    /// order need little; past it, evt stops and says so.
-    #[arg(
-        long,
-        value_name = "SIZE",
-        default_value = "1G",
-        help_heading = "Comparison"
-    )]
-    pub max_memory: String,
+    /// order need little; past it, evt stops and says so. Default: 1G, or half the memory
+    /// available when that is less.
+    #[arg(long, value_name = "SIZE", help_heading = "Comparison")]
+    pub max_memory: Option<String>,
 
     /// Output: text (a summary, then each difference), json (one object per difference, then
     /// the summary), patch (an RFC 6902 JSON Patch per changed event).

@@ -442,6 +442,15 @@ impl Event {
             .map_err(|e| EnvelopeError(format!("not an envelope: {e}")))?;
         raw.into_event(origin)
     }
+
+    /// The event of a line that is exactly an envelope (an object with a `value` field and
+    /// no field an envelope lacks), in one parse; `None` when the line is something else or
+    /// not well formed, for the caller to tell which.
+    pub fn from_exact_envelope(line: &str, origin: Origin) -> Option<Result<Event, EnvelopeError>> {
+        let exact: ExactEnvelope = serde_json::from_str(line).ok()?;
+        exact.value?;
+        Some(RawEnvelope::from(exact).into_event(origin))
+    }
 }
 
 /// Why an envelope line could not be turned back into a record.
@@ -449,30 +458,62 @@ impl Event {
 #[error("{0}")]
 pub struct EnvelopeError(String);
 
-#[derive(Deserialize)]
-struct RawEnvelope<'a> {
-    #[serde(default)]
-    topic: Option<String>,
-    #[serde(default)]
-    partition: Option<i32>,
-    #[serde(default)]
-    offset: Option<i64>,
-    #[serde(default)]
-    timestamp: Option<String>,
-    #[serde(default)]
-    timestamp_type: Option<String>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    key: Option<&'a RawValue>,
-    #[serde(default)]
-    key_encoding: Option<String>,
-    #[serde(default)]
-    headers: Vec<(String, Option<RawHeaderValue>)>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    value: Option<&'a RawValue>,
-    #[serde(default)]
-    value_encoding: Option<String>,
-    #[serde(default)]
-    value_schema_id: Option<i32>,
+/// The envelope's fields, declared once for the two ways a line is read: leniently
+/// ([`RawEnvelope`]: other fields are ignored) and exactly ([`ExactEnvelope`]: a field an
+/// envelope lacks makes the line something else).
+macro_rules! envelope_fields {
+    ($(#[$attr:meta])* $name:ident) => {
+        #[derive(Deserialize)]
+        $(#[$attr])*
+        struct $name<'a> {
+            #[serde(default)]
+            topic: Option<String>,
+            #[serde(default)]
+            partition: Option<i32>,
+            #[serde(default)]
+            offset: Option<i64>,
+            #[serde(default)]
+            timestamp: Option<String>,
+            #[serde(default)]
+            timestamp_type: Option<String>,
+            #[serde(borrow, default, deserialize_with = "present")]
+            key: Option<&'a RawValue>,
+            #[serde(default)]
+            key_encoding: Option<String>,
+            #[serde(default)]
+            headers: Vec<(String, Option<RawHeaderValue>)>,
+            #[serde(borrow, default, deserialize_with = "present")]
+            value: Option<&'a RawValue>,
+            #[serde(default)]
+            value_encoding: Option<String>,
+            #[serde(default)]
+            value_schema_id: Option<i32>,
+        }
+    };
+}
+
+envelope_fields!(RawEnvelope);
+envelope_fields!(
+    #[serde(deny_unknown_fields)]
+    ExactEnvelope
+);
+
+impl<'a> From<ExactEnvelope<'a>> for RawEnvelope<'a> {
+    fn from(e: ExactEnvelope<'a>) -> RawEnvelope<'a> {
+        RawEnvelope {
+            topic: e.topic,
+            partition: e.partition,
+            offset: e.offset,
+            timestamp: e.timestamp,
+            timestamp_type: e.timestamp_type,
+            key: e.key,
+            key_encoding: e.key_encoding,
+            headers: e.headers,
+            value: e.value,
+            value_encoding: e.value_encoding,
+            value_schema_id: e.value_schema_id,
+        }
+    }
 }
 
 /// A field that is present, even when it is JSON `null` (serde would make that `None`).

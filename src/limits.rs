@@ -29,6 +29,10 @@ pub const THREAD_STACK: usize = 16 << 20;
 /// is reserved address space; only what is used takes memory.
 pub const COMMAND_STACK: usize = 256 << 20;
 
+/// Values nested deeper than this are compared by `evt diff` byte by byte, not as JSON (the
+/// comparison recurses; this bounds its stack far below the command thread's).
+pub const DIFF_MAX_DEPTH: usize = 10_000;
+
 /// The pretty printer indents this many levels; deeper parts are shown on one line.
 pub const PRETTY_MAX_INDENT: usize = 64;
 

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::path::Path;
 use crate::event::{format_timestamp, Event, Header, PROVENANCE};
+use crate::limits::DIFF_MAX_DEPTH;
 
 /// What a comparison looks at.
 #[derive(Debug, Clone, Default)]
@@ -54,15 +55,28 @@ fn payload(bytes: Option<&[u8]>, ignore: &[Path]) -> Payload {
     let Some(bytes) = bytes else {
         return Payload::Absent;
     };
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(mut value) => {
+    match parse(bytes) {
+        Some(mut value) => {
             for path in ignore {
                 path.remove(&mut value);
             }
             Payload::Json(value)
         }
-        Err(_) => Payload::Bytes(shown_bytes(bytes)),
+        None => Payload::Bytes(shown_bytes(bytes)),
     }
+}
+
+/// `bytes` as a JSON value, at any depth up to [`DIFF_MAX_DEPTH`] (serde's own limit is 128
+/// levels); `None` when they are not JSON, or nest deeper.
+pub fn parse(bytes: &[u8]) -> Option<Value> {
+    if crate::limits::nesting(bytes, DIFF_MAX_DEPTH) > DIFF_MAX_DEPTH {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let value = serde::Deserialize::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
 }
 
 /// Bytes as text when they are UTF-8, else as `{"base64": …}`.
@@ -234,15 +248,13 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-/// Numbers by value: 1, 1.0 and 1e0 are one number.
+/// Numbers by value, exactly: 1, 1.0 and 1e0 are one number; two integers of 30 digits that
+/// differ in the last are two.
 fn same_number(l: &serde_json::Number, r: &serde_json::Number) -> bool {
     if let (Some(a), Some(b)) = (l.as_i64(), r.as_i64()) {
         return a == b;
     }
-    if let (Some(a), Some(b)) = (l.as_u64(), r.as_u64()) {
-        return a == b;
-    }
-    l.as_f64() == r.as_f64()
+    canonical_number(l) == canonical_number(r)
 }
 
 /// The event as the comparison sees it, as bytes that are equal exactly when two events
@@ -319,19 +331,45 @@ pub fn write_canonical_value(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
-/// A number's text, the same for every spelling of one value.
+/// A number's text, the same for every spelling of one value and different for different
+/// values, at any precision (serde_json keeps the number's text: `arbitrary_precision`):
+/// `-12.50e1` → `-125`, `0.0010` → `0.001`, `1.0` → `1`, `2.5e-30` → `25e-31`.
 fn canonical_number(n: &serde_json::Number) -> String {
-    if let Some(i) = n.as_i64() {
-        return i.to_string();
+    let text = n.to_string();
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (
+            &unsigned[..i],
+            unsigned[i + 1..].parse::<i64>().unwrap_or(0),
+        ),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = format!("{whole}{fraction}");
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return "0".into();
     }
-    if let Some(u) = n.as_u64() {
-        return u.to_string();
+    let trimmed = significant.trim_end_matches('0');
+    // value = 0.DIGITS × 10^(exponent + whole.len()); written as TRIMMED × 10^e.
+    let leading_zeros = (digits.len() - significant.len()) as i64;
+    let e = exponent + whole.len() as i64 - leading_zeros - trimmed.len() as i64;
+    let sign = if negative { "-" } else { "" };
+    let places = trimmed.len() as i64;
+    // Plain decimals where they are short (ids and amounts read as written), else exponent.
+    if (0..=24).contains(&e) {
+        format!("{sign}{trimmed}{}", "0".repeat(e as usize))
+    } else if e < 0 && -e < places {
+        let point = (places + e) as usize;
+        format!("{sign}{}.{}", &trimmed[..point], &trimmed[point..])
+    } else if e < 0 && -e - places <= 6 {
+        format!("{sign}0.{}{trimmed}", "0".repeat((-e - places) as usize))
+    } else {
+        format!("{sign}{trimmed}e{e}")
     }
-    let f = n.as_f64().unwrap_or(f64::NAN);
-    if f.fract() == 0.0 && f.abs() < 9.0e15 {
-        return (f as i64).to_string();
-    }
-    format!("{f:e}")
 }
 
 #[cfg(test)]
@@ -381,6 +419,53 @@ mod tests {
         let mut key = String::new();
         push_key(&mut key, "a/b~c");
         assert_eq!(key, "/a~1b~0c");
+    }
+
+    #[test]
+    fn canonical_numbers_are_short_json() {
+        let shown = |t: &str| canonical_number(&serde_json::from_str(t).unwrap());
+        assert_eq!(shown("-12.50e1"), "-125");
+        assert_eq!(shown("0.0010"), "0.001");
+        assert_eq!(shown("1.0"), "1");
+        assert_eq!(shown("12.5"), "12.5");
+        assert_eq!(shown("2.5e-30"), "25e-31");
+        assert_eq!(shown("1e30"), "1e30");
+        assert_eq!(shown("-0.0"), "0");
+    }
+
+    #[test]
+    fn numbers_compare_exactly_at_any_precision() {
+        let rules = Rules::default();
+        for (a, b) in [
+            ("1", "1.0"),
+            ("125", "12.50e1"),
+            ("-0.001", "-1e-3"),
+            ("0", "0.0e5"),
+            ("1E2", "100"),
+        ] {
+            let (a, b) = (
+                event(&format!(r#"{{"n":{a}}}"#)),
+                event(&format!(r#"{{"n":{b}}}"#)),
+            );
+            assert!(compare(&rules, &a, &b).is_empty(), "{a:?} {b:?}");
+            assert_eq!(canonical(&rules, &a), canonical(&rules, &b));
+        }
+        for (a, b) in [
+            (
+                "123456789012345678901234567890",
+                "123456789012345678901234567891",
+            ),
+            ("0.1000000000000000000001", "0.1"),
+            ("1", "-1"),
+            ("10", "1"),
+        ] {
+            let (a, b) = (
+                event(&format!(r#"{{"n":{a}}}"#)),
+                event(&format!(r#"{{"n":{b}}}"#)),
+            );
+            assert_eq!(paths(&compare(&rules, &a, &b)), ["/n"], "{a:?} {b:?}");
+            assert_ne!(canonical(&rules, &a), canonical(&rules, &b));
+        }
     }
 
     #[test]
@@ -459,6 +544,27 @@ mod tests {
         rules.ignore_headers = true;
         rules.ignore_timestamps = true;
         assert_eq!(paths(&compare(&rules, &a, &b)), ["/key"]);
+    }
+
+    #[test]
+    fn deep_values_are_json_up_to_the_limit() {
+        let nested = |depth: usize, one: &str, space: &str| {
+            format!(
+                "{}{one}{}",
+                format!("[{space}").repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let rules = Rules::default();
+        let (a, b) = (nested(500, "1", ""), nested(500, "1.0", " "));
+        assert!(compare(&rules, &event(&a), &event(&b)).is_empty());
+        assert_eq!(canonical(&rules, &event(&a)), canonical(&rules, &event(&b)));
+        // Past the limit: bytes.
+        let (a, b) = (
+            nested(DIFF_MAX_DEPTH + 1, "1", ""),
+            nested(DIFF_MAX_DEPTH + 1, "1.0", ""),
+        );
+        assert_eq!(paths(&compare(&rules, &event(&a), &event(&b))), [""]);
     }
 
     #[test]

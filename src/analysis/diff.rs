@@ -25,7 +25,10 @@
 //! [`compare::canonical`]) are matched as reordered; the rest stay *changed*, paired in order;
 //! pending events without a partner are *only-left* / *only-right*.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
+
+use foldhash::fast::RandomState;
 
 use serde_json::Value;
 
@@ -64,7 +67,7 @@ impl Pairing {
                 let found = event
                     .value
                     .as_deref()
-                    .and_then(|v| serde_json::from_slice::<Value>(v).ok())
+                    .and_then(compare::parse)
                     .and_then(|v| path.get(&v).cloned())
                     .unwrap_or(Value::Null);
                 let mut id = Vec::new();
@@ -176,6 +179,29 @@ struct Held {
     event: Event,
 }
 
+/// The events of one id waiting on one side: nearly always one, so no queue is allocated
+/// for it.
+#[derive(Debug, Clone)]
+enum Waiting {
+    One(Held),
+    /// Two or more, oldest first.
+    Many(VecDeque<Held>),
+}
+
+impl Waiting {
+    fn into_iter(self) -> impl Iterator<Item = Held> {
+        let (one, many) = match self {
+            Waiting::One(h) => (Some(h), VecDeque::new()),
+            Waiting::Many(q) => (None, q),
+        };
+        one.into_iter().chain(many)
+    }
+}
+
+/// Ids are hashed with a fast hash seeded per process (ids come from the events: a fixed
+/// seed would let crafted keys collide).
+type Pending = HashMap<Id, Waiting, RandomState>;
+
 /// An unequal pair, kept for the final verdict.
 struct Unequal {
     id: Id,
@@ -189,7 +215,7 @@ pub struct Differ {
     rules: Rules,
     budget: u64,
     held: u64,
-    pending: [HashMap<Id, VecDeque<Held>>; 2],
+    pending: [Pending; 2],
     pending_events: u64,
     unequal: Vec<Unequal>,
     counts: Counts,
@@ -216,7 +242,7 @@ impl Differ {
             rules,
             budget,
             held: 0,
-            pending: [HashMap::new(), HashMap::new()],
+            pending: [Pending::default(), Pending::default()],
             pending_events: 0,
             unequal: Vec::new(),
             counts: Counts::default(),
@@ -240,13 +266,20 @@ impl Differ {
         };
         let held = Held { seq: *seq, event };
         *seq += 1;
-        if let Some(queue) = self.pending[theirs].get_mut(&id) {
-            let partner = queue
-                .pop_front()
-                .expect("queues in the map are never empty");
-            if queue.is_empty() {
-                self.pending[theirs].remove(&id);
-            }
+        let (id, partner) = match self.pending[theirs].entry(id) {
+            Entry::Vacant(vacant) => (vacant.into_key(), None),
+            Entry::Occupied(mut waiting) => match waiting.get_mut() {
+                Waiting::Many(queue) if queue.len() > 1 => {
+                    let first = queue.pop_front().expect("more than one");
+                    (waiting.key().clone(), Some(first))
+                }
+                _ => {
+                    let (id, rest) = waiting.remove_entry();
+                    (id, rest.into_iter().next())
+                }
+            },
+        };
+        if let Some(partner) = partner {
             self.pending_events -= 1;
             self.held -= cost(&id, &partner.event);
             let (left, right) = if mine == 0 {
@@ -258,7 +291,25 @@ impl Differ {
         }
         self.held += cost(&id, &held.event);
         self.pending_events += 1;
-        self.pending[mine].entry(id).or_default().push_back(held);
+        match self.pending[mine].entry(id) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(Waiting::One(held));
+            }
+            Entry::Occupied(mut waiting) => {
+                let w = waiting.get_mut();
+                match w {
+                    Waiting::Many(queue) => queue.push_back(held),
+                    Waiting::One(_) => {
+                        let Waiting::One(first) =
+                            std::mem::replace(w, Waiting::Many(VecDeque::new()))
+                        else {
+                            unreachable!("matched One above")
+                        };
+                        *w = Waiting::Many(VecDeque::from([first, held]));
+                    }
+                }
+            }
+        }
         self.check()
     }
 
@@ -296,7 +347,7 @@ impl Differ {
         for (side, only) in [(0, true), (1, false)] {
             let mut rest: Vec<(Id, Held)> = std::mem::take(&mut self.pending[side])
                 .into_iter()
-                .flat_map(|(id, queue)| queue.into_iter().map(move |h| (id.clone(), h)))
+                .flat_map(|(id, waiting)| waiting.into_iter().map(move |h| (id.clone(), h)))
                 .collect();
             rest.sort_by_key(|(_, h)| h.seq);
             for (id, held) in rest {

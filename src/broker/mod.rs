@@ -251,8 +251,11 @@ pub fn unknown_topic_message(name: &str, known: &[&str]) -> String {
         .filter(|(score, _)| *score >= 0.8)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // Only names about as close as the closest: a clear winner is named alone.
+    let best = scored.first().map_or(0.0, |s| s.0);
     let close: Vec<String> = scored
         .iter()
+        .take_while(|(score, _)| *score >= best - 0.05)
         .take(3)
         .map(|(_, k)| format!("'{k}'"))
         .collect();
@@ -315,6 +318,14 @@ mod tests {
             unknown_topic_message("ordrs", &known),
             "topic 'ordrs' not found; did you mean 'orders'?"
         );
+        // A clear winner is named alone, even when other names share its suffix.
+        let known = ["orders-20301-14", "diffsrc-20301-1", "diffnarrow-20301-10"];
+        assert_eq!(
+            unknown_topic_message("ordrs-20301-14", &known),
+            "topic 'ordrs-20301-14' not found; did you mean 'orders-20301-14'?"
+        );
+        let known = ["orders-eu", "orders-us", "payments"];
+        assert!(unknown_topic_message("orders", &known).contains("one of 'orders-eu', 'orders-us'"));
         let none = unknown_topic_message("zzz", &known);
         assert!(none.starts_with("topic 'zzz' not found;") && !none.contains("did you mean"));
     }

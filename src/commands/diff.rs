@@ -129,9 +129,10 @@ fn read_side<'s>(
         .map_err(|e| EvtError::usage(format!("cannot start a thread: {e}")))
 }
 
-/// Pairs what both sides send until both have ended, pulling from the one that is behind.
-/// A side that fails ends the diff with its error (the other side stops when its channel
-/// closes).
+/// Pairs what both sides send until both have ended, one event at a time from whichever
+/// side is behind: when the sides agree on the order, an event waits for its partner for one
+/// step at most. A side that fails ends the diff with its error (the other side stops when
+/// its channel closes).
 fn pair_up(
     from: [Receiver<Paired>; 2],
     sides: [ScopedJoinHandle<'_, anyhow::Result<Outcome>>; 2],
@@ -139,23 +140,26 @@ fn pair_up(
     progress: &ProgressBar,
 ) -> anyhow::Result<[Outcome; 2]> {
     let mut sides = sides.map(Some);
-    let mut received = [0u64; 2];
+    let mut batches: [std::vec::IntoIter<_>; 2] = [Vec::new().into_iter(), Vec::new().into_iter()];
+    let mut pushed = [0u64; 2];
     let mut ended: [Option<Outcome>; 2] = [None, None];
     loop {
         let i = match (ended[0].is_none(), ended[1].is_none()) {
-            (true, true) => usize::from(received[1] < received[0]),
+            (true, true) => usize::from(pushed[1] < pushed[0]),
             (true, false) => 0,
             (false, true) => 1,
             (false, false) => break,
         };
+        if let Some((id, event)) = batches[i].next() {
+            pushed[i] += 1;
+            let side = if i == 0 { Side::Left } else { Side::Right };
+            differ.push(side, id, event).map_err(over_budget)?;
+            continue;
+        }
         match from[i].recv() {
             Ok(batch) => {
-                received[i] += batch.len() as u64;
                 progress.inc(batch.len() as u64);
-                let side = if i == 0 { Side::Left } else { Side::Right };
-                for (id, event) in batch {
-                    differ.push(side, id, event).map_err(over_budget)?;
-                }
+                batches[i] = batch.into_iter();
             }
             Err(_) => {
                 // The side's thread has ended (its sink, holding the sender, is gone).
@@ -178,9 +182,41 @@ fn pair_up(
 /// The message for a diff that would hold more than `--max-memory`.
 fn over_budget(over: OverBudget) -> anyhow::Error {
     EvtError::usage(format!(
-        "diff stopped: it would hold more than --max-memory ({} MiB) of events, with {} event(s) waiting for their partner: the two sides arrive in different orders. Raise --max-memory (e.g. --max-memory {}G), narrow the window (--from/--until, -p), or choose fewer events (--key, --where)",
-        over.budget >> 20,
+        "diff stopped: it would hold more than --max-memory ({}) of events, with {} event(s) waiting for their partner (the sides arrive in different orders, or one has many events the other lacks). Raise --max-memory (e.g. --max-memory {}G), narrow the window (--from/--until, -p), or choose fewer events (--key, --where)",
+        bytes(over.budget),
         thousands(over.pending),
-        ((over.budget >> 30) * 4).max(2),
+        (over.budget.saturating_mul(4) >> 30).max(1),
     ))
+}
+
+/// 1536 → "1.5 KiB", 1073741824 → "1 GiB".
+fn bytes(n: u64) -> String {
+    let units = [
+        (1u64 << 40, "TiB"),
+        (1 << 30, "GiB"),
+        (1 << 20, "MiB"),
+        (1 << 10, "KiB"),
+    ];
+    for (size, unit) in units {
+        if n >= size {
+            let value = n as f64 / size as f64;
+            return if value.fract() == 0.0 {
+                format!("{value:.0} {unit}")
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(super::bytes(1 << 30), "1 GiB");
+        assert_eq!(super::bytes(1536), "1.5 KiB");
+        assert_eq!(super::bytes(64 << 10), "64 KiB");
+        assert_eq!(super::bytes(100), "100 bytes");
+    }
 }

@@ -24,13 +24,7 @@ pub fn run(connection: &Connection, mut job: ReadJob, stop: &Stop) -> anyhow::Re
         print!("{}", render(&plan.unwrap_or_default(), style));
         return Ok(ExitStatus::Success);
     }
-    if follow && connection.verbose > 0 {
-        eprintln!(
-            "evt: following {} partition(s) of {}; Ctrl-C to stop",
-            plan.as_ref().map_or(0, |p: &Plan| p.partitions.len()),
-            job.request.topics().join(", ")
-        );
-    }
+    let partitions = plan.as_ref().map_or(0, |p: &Plan| p.partitions.len());
     let mut source = job.request.open(broker.as_deref(), plan, stop)?;
     let stdout = std::io::stdout().lock();
     let mut sink = PrintSink::new(printer(&job.output), job.inline.take(), stdout);
@@ -41,6 +35,13 @@ pub fn run(connection: &Connection, mut job: ReadJob, stop: &Stop) -> anyhow::Re
         progress: !follow && !job.output.terminal,
     };
     drop(waiting);
+    // Said once Ctrl-C no longer abandons the connection: from here it ends the tail cleanly.
+    if follow && connection.verbose > 0 {
+        eprintln!(
+            "evt: following {partitions} partition(s) of {}; Ctrl-C to stop",
+            job.request.topics().join(", ")
+        );
+    }
     let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
     let summary =
         connection.verbose > 0 || outcome.notable() || (!follow && outcome.filter.is_some());

@@ -140,8 +140,11 @@ pub fn diff_job(
             color,
             width: terminal.then(super::output::terminal_width).flatten(),
         },
-        budget: parse_size(&args.max_memory)
-            .map_err(|e| EvtError::usage(format!("--max-memory {}: {e}", args.max_memory)))?,
+        budget: match &args.max_memory {
+            Some(size) => parse_size(size)
+                .map_err(|e| EvtError::usage(format!("--max-memory {size}: {e}")))?,
+            None => default_budget(),
+        },
     })
 }
 
@@ -163,6 +166,27 @@ fn pairing(by: &str) -> anyhow::Result<Pairing> {
             "--by {by}: pair by key, offset, or a path into the value such as .order_id"
         ))),
     }
+}
+
+/// 1 GiB, or half the memory the system has available when that is less: the default must
+/// not invite the OS to kill evt on a small machine.
+fn default_budget() -> u64 {
+    const DEFAULT: u64 = 1 << 30;
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("MemAvailable:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+                .map(|kib| kib * 1024)
+        });
+    available.map_or(DEFAULT, |bytes| DEFAULT.min(bytes / 2).max(64 << 20))
 }
 
 /// `1G`, `512M`, `64K`, `1.5G` or a number of bytes (binary units: 1K = 1024).
@@ -205,6 +229,12 @@ mod tests {
         for bad in ["", "0", "-1G", "lots", "1X"] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_default_budget_fits_the_machine() {
+        let budget = default_budget();
+        assert!((64 << 20..=1 << 30).contains(&budget), "{budget}");
     }
 
     #[test]

@@ -167,6 +167,15 @@ fn read_lines(
 /// One JSON text: an envelope, or a plain JSON value; anything else is unreadable. One pass
 /// checks the text and tells which it is; only an envelope is parsed again, into its record.
 fn event_from_text(text: &str, origin: Origin) -> Item {
+    // Most lines are envelopes: one parse reads them; anything else is told apart below.
+    if text.starts_with('{') {
+        if let Some(read) = Event::from_exact_envelope(text, origin.clone()) {
+            return read.map_err(|e| Unreadable {
+                origin,
+                reason: e.to_string(),
+            });
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let shape = serde::Deserializer::deserialize_any(&mut de, Shape).and_then(|s| {
         de.end()?;

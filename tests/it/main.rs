@@ -1,6 +1,7 @@
 //! Integration tests: the evt binary against a real tansu broker started by the harness.
 
 mod architecture;
+mod diff;
 mod errors;
 mod filters;
 mod generated;
