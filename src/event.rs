@@ -582,6 +582,25 @@ fn json_string(raw: &RawValue, what: &str) -> Result<String, EnvelopeError> {
         .map_err(|_| EnvelopeError(format!("{what} must be a JSON string with this encoding")))
 }
 
+/// The topic name as an `Arc`, shared with the previous envelope read on this thread when it
+/// names the same topic (a dump holds one or a few): no allocation per event for it.
+fn shared_topic(name: &str) -> Arc<str> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some(topic) if **topic == *name => topic.clone(),
+            _ => {
+                let topic: Arc<str> = Arc::from(name);
+                *last = Some(topic.clone());
+                topic
+            }
+        }
+    })
+}
+
 impl RawEnvelope<'_> {
     fn into_event(self, origin: Origin) -> Result<Event, EnvelopeError> {
         let timestamp = match &self.timestamp {
@@ -622,7 +641,7 @@ impl RawEnvelope<'_> {
             .collect::<Result<_, EnvelopeError>>()?;
         Ok(Event {
             origin,
-            topic: self.topic.map(Arc::from),
+            topic: self.topic.as_deref().map(shared_topic),
             partition: self.partition,
             offset: self.offset,
             timestamp,

@@ -47,20 +47,21 @@ pub enum Pairing {
     Offset,
 }
 
-/// A pairing id, as bytes: equal ids pair.
-pub type Id = Box<[u8]>;
+/// A pairing id, as bytes: equal ids pair. Most ids (keys, numbers, offsets) are short and
+/// live inline, without an allocation per event.
+pub type Id = smallvec::SmallVec<[u8; 24]>;
 
 impl Pairing {
     /// The id of `event`.
     pub fn id(&self, event: &Event) -> Id {
         match self {
             Pairing::Key => match &event.key {
-                None => Box::from(&b"\0"[..]),
+                None => Id::from_slice(b"\0"),
                 Some(k) => {
-                    let mut id = Vec::with_capacity(k.len() + 1);
+                    let mut id = Id::with_capacity(k.len() + 1);
                     id.push(b'k');
                     id.extend_from_slice(k);
-                    id.into_boxed_slice()
+                    id
                 }
             },
             Pairing::Field(path) => {
@@ -72,11 +73,11 @@ impl Pairing {
                     .unwrap_or(Value::Null);
                 let mut id = Vec::new();
                 compare::write_canonical_value(&found, &mut id);
-                id.into_boxed_slice()
+                Id::from_slice(&id)
             }
             Pairing::Offset => match (event.partition, event.offset) {
-                (Some(p), Some(o)) => format!("{p}@{o}").into_bytes().into_boxed_slice(),
-                _ => Box::from(&b"null"[..]),
+                (Some(p), Some(o)) => Id::from_slice(format!("{p}@{o}").as_bytes()),
+                _ => Id::from_slice(b"null"),
             },
         }
     }
