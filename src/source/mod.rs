@@ -26,11 +26,18 @@ pub enum SourceArg {
 }
 
 impl SourceArg {
-    /// A path that exists (or `-`) is a file; otherwise a name is a topic, unless it looks like
-    /// a path (a topic has no '/' and no .json ending), which is then a missing file.
+    /// A path that exists (or `-`) is a file (a pipe too: `<(zcat dump.jsonl.gz)`); otherwise a
+    /// name is a topic, unless it looks like a path (a topic has no '/' and no .json ending),
+    /// which is then a missing file.
     pub fn classify(text: &str) -> anyhow::Result<SourceArg> {
         let path = std::path::Path::new(text);
-        if text == "-" || path.is_file() {
+        if path.is_dir() && looks_like_path(text) {
+            return Err(EvtError::usage(format!(
+                "{text}: is a directory; name files (a quoted glob such as '{}/*.jsonl' is expanded)",
+                text.trim_end_matches('/')
+            )));
+        }
+        if text == "-" || (path.exists() && !path.is_dir()) {
             return Ok(SourceArg::File(PathBuf::from(text)));
         }
         if looks_like_path(text) {
@@ -165,5 +172,39 @@ pub trait Source: Send {
     /// How many events the source expects to yield, when known (progress bars).
     fn expected(&self) -> Option<u64> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_files_pipes_or_topics() {
+        let dir = std::env::temp_dir().join(format!("evt-classify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let fifo_text = fifo.to_str().unwrap();
+        // A pipe (`<(zcat dump.gz)`) is a file to read, like stdin.
+        assert_eq!(
+            SourceArg::classify(fifo_text).unwrap(),
+            SourceArg::File(fifo.clone())
+        );
+        assert_eq!(
+            SourceArg::classify("-").unwrap(),
+            SourceArg::File("-".into())
+        );
+        assert_eq!(
+            SourceArg::classify("orders").unwrap(),
+            SourceArg::Topic("orders".into())
+        );
+        let err = SourceArg::classify(&format!("{}/", dir.display())).unwrap_err();
+        assert!(err.to_string().contains("is a directory"), "{err}");
+        let err = SourceArg::classify("no/such.jsonl").unwrap_err();
+        assert!(err.to_string().contains("no such file"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
