@@ -446,11 +446,20 @@ impl Event {
 
     /// The event of a line that is exactly an envelope (an object with a `value` field and
     /// no field an envelope lacks), in one parse; `None` when the line is something else or
-    /// not well formed, for the caller to tell which.
-    pub fn from_exact_envelope(line: &str, origin: Origin) -> Option<Result<Event, EnvelopeError>> {
-        let exact: ExactEnvelope = serde_json::from_str(line).ok()?;
-        exact.value?;
-        Some(RawEnvelope::from(exact).into_event(origin))
+    /// not well formed, for the caller to tell which. Without `headers`, the event has none (they are skipped unread: nothing downstream
+    /// looks at them).
+    pub fn from_exact_envelope(
+        line: &str,
+        origin: Origin,
+        headers: bool,
+    ) -> Option<Result<Event, EnvelopeError>> {
+        let raw = if headers {
+            RawEnvelope::from(serde_json::from_str::<ExactEnvelope>(line).ok()?)
+        } else {
+            RawEnvelope::from(serde_json::from_str::<ExactEnvelopeWithoutHeaders>(line).ok()?)
+        };
+        raw.value?;
+        Some(raw.into_event(origin))
     }
 }
 
@@ -463,7 +472,7 @@ pub struct EnvelopeError(String);
 /// ([`RawEnvelope`]: other fields are ignored) and exactly ([`ExactEnvelope`]: a field an
 /// envelope lacks makes the line something else).
 macro_rules! envelope_fields {
-    ($(#[$attr:meta])* $name:ident) => {
+    ($(#[$attr:meta])* $name:ident, $headers:ty) => {
         #[derive(Deserialize)]
         $(#[$attr])*
         struct $name<'a> {
@@ -482,7 +491,7 @@ macro_rules! envelope_fields {
             #[serde(borrow, default)]
             key_encoding: Option<Cow<'a, str>>,
             #[serde(default)]
-            headers: Vec<(String, Option<RawHeaderValue>)>,
+            headers: $headers,
             #[serde(borrow, default, deserialize_with = "present")]
             value: Option<&'a RawValue>,
             #[serde(borrow, default)]
@@ -493,10 +502,19 @@ macro_rules! envelope_fields {
     };
 }
 
-envelope_fields!(RawEnvelope);
+type RawHeaders = Vec<(String, Option<RawHeaderValue>)>;
+
+envelope_fields!(RawEnvelope, RawHeaders);
 envelope_fields!(
     #[serde(deny_unknown_fields)]
-    ExactEnvelope
+    ExactEnvelope,
+    RawHeaders
+);
+// For readers that look at no header: they are skipped, not read into memory.
+envelope_fields!(
+    #[serde(deny_unknown_fields)]
+    ExactEnvelopeWithoutHeaders,
+    serde::de::IgnoredAny
 );
 
 impl<'a> From<ExactEnvelope<'a>> for RawEnvelope<'a> {
@@ -510,6 +528,25 @@ impl<'a> From<ExactEnvelope<'a>> for RawEnvelope<'a> {
             key: e.key,
             key_encoding: e.key_encoding,
             headers: e.headers,
+            value: e.value,
+            value_encoding: e.value_encoding,
+            value_schema_id: e.value_schema_id,
+        }
+    }
+}
+
+impl<'a> From<ExactEnvelopeWithoutHeaders<'a>> for RawEnvelope<'a> {
+    fn from(e: ExactEnvelopeWithoutHeaders<'a>) -> RawEnvelope<'a> {
+        let serde::de::IgnoredAny = e.headers; // skipped while parsing, never kept
+        RawEnvelope {
+            topic: e.topic,
+            partition: e.partition,
+            offset: e.offset,
+            timestamp: e.timestamp,
+            timestamp_type: e.timestamp_type,
+            key: e.key,
+            key_encoding: e.key_encoding,
+            headers: Vec::new(),
             value: e.value,
             value_encoding: e.value_encoding,
             value_schema_id: e.value_schema_id,

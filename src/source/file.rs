@@ -61,12 +61,18 @@ pub struct FileSource {
 }
 
 impl FileSource {
-    pub fn open(path: PathBuf, input: Option<Input>, stop: &Stop) -> anyhow::Result<FileSource> {
+    /// Without `headers`, envelope headers are skipped unread (nothing downstream looks at them).
+    pub fn open(
+        path: PathBuf,
+        input: Option<Input>,
+        headers: bool,
+        stop: &Stop,
+    ) -> anyhow::Result<FileSource> {
         let stop = stop.child();
         let shape = Input::of(&path, input);
         let feed = Feed::spawn("evt-file", stop.clone(), move |tx| {
             let mut out = Batcher::new(tx);
-            let ended = read_file(&path, shape, &stop, &mut out)?;
+            let ended = read_file(&path, shape, headers, &stop, &mut out)?;
             Ok(if out.flush() { ended } else { FeedEnd::Stopped })
         })?;
         Ok(FileSource { feed })
@@ -91,7 +97,13 @@ fn display_name(path: &Path) -> Arc<str> {
     }
 }
 
-fn read_file(path: &Path, shape: Input, stop: &Stop, out: &mut Batcher) -> anyhow::Result<FeedEnd> {
+fn read_file(
+    path: &Path,
+    shape: Input,
+    headers: bool,
+    stop: &Stop,
+    out: &mut Batcher,
+) -> anyhow::Result<FeedEnd> {
     let name = display_name(path);
     let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
@@ -103,8 +115,8 @@ fn read_file(path: &Path, shape: Input, stop: &Stop, out: &mut Batcher) -> anyho
     };
     let reader = BufReader::with_capacity(1 << 20, input);
     match shape {
-        Input::Json => read_document(&name, reader, stop, out),
-        Input::Jsonl | Input::Values => read_lines(&name, reader, shape, stop, out),
+        Input::Json => read_document(&name, reader, headers, stop, out),
+        Input::Jsonl | Input::Values => read_lines(&name, reader, shape, headers, stop, out),
     }
 }
 
@@ -112,6 +124,7 @@ fn read_lines(
     name: &Arc<str>,
     mut reader: BufReader<impl Read>,
     shape: Input,
+    headers: bool,
     stop: &Stop,
     out: &mut Batcher,
 ) -> anyhow::Result<FeedEnd> {
@@ -146,7 +159,7 @@ fn read_lines(
                 Ok(event)
             }
             _ => match std::str::from_utf8(&buffer) {
-                Ok(text) => event_from_text(text.trim(), origin),
+                Ok(text) => event_from_text(text.trim(), origin, headers),
                 Err(_) => Err(Unreadable {
                     origin,
                     reason: "not an envelope or a JSON value: the line is not UTF-8 text".into(),
@@ -166,10 +179,10 @@ fn read_lines(
 
 /// One JSON text: an envelope, or a plain JSON value; anything else is unreadable. One pass
 /// checks the text and tells which it is; only an envelope is parsed again, into its record.
-fn event_from_text(text: &str, origin: Origin) -> Item {
+fn event_from_text(text: &str, origin: Origin, headers: bool) -> Item {
     // Most lines are envelopes: one parse reads them; anything else is told apart below.
     if text.starts_with('{') {
-        if let Some(read) = Event::from_exact_envelope(text, origin.clone()) {
+        if let Some(read) = Event::from_exact_envelope(text, origin.clone(), headers) {
             return read.map_err(|e| Unreadable {
                 origin,
                 reason: e.to_string(),
@@ -272,6 +285,7 @@ impl<'de> serde::de::Visitor<'de> for FieldName {
 fn read_document(
     name: &Arc<str>,
     mut reader: impl BufRead,
+    headers: bool,
     stop: &Stop,
     out: &mut Batcher,
 ) -> anyhow::Result<FeedEnd> {
@@ -289,7 +303,7 @@ fn read_document(
         };
         let item = match reader.read_to_string(&mut text) {
             Ok(_) if text.trim().is_empty() => return Ok(FeedEnd::Completed),
-            Ok(_) => event_from_text(text.trim(), origin),
+            Ok(_) => event_from_text(text.trim(), origin, headers),
             Err(_) => Err(Unreadable {
                 origin,
                 reason: "not an envelope or a JSON value: the file is not UTF-8 text".into(),
@@ -306,7 +320,7 @@ fn read_document(
             index,
         };
         index += 1;
-        if stop.is_set() || !out.push(event_from_text(raw.get(), origin)) {
+        if stop.is_set() || !out.push(event_from_text(raw.get(), origin, headers)) {
             stopped = true;
         }
         !stopped
@@ -355,10 +369,14 @@ mod tests {
     use super::*;
 
     fn items(name: &str, text: &str, input: Option<Input>) -> Vec<Item> {
+        items_with(name, text, input, true)
+    }
+
+    fn items_with(name: &str, text: &str, input: Option<Input>, headers: bool) -> Vec<Item> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        let mut source = FileSource::open(path, input, &Stop::default()).unwrap();
+        let mut source = FileSource::open(path, input, headers, &Stop::default()).unwrap();
         let mut all = Vec::new();
         loop {
             match source.next(Duration::from_secs(5)) {
@@ -374,6 +392,22 @@ mod tests {
     fn value(item: &Item) -> String {
         let event = item.as_ref().expect("an event");
         String::from_utf8(event.value.clone().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn headers_nobody_looks_at_are_skipped_and_the_rest_is_read() {
+        let line = r#"{"key":"k","headers":[["a","1"],["b",{"base64":"/w=="}]],"value":{"x":1}}"#;
+        for (wanted, expected) in [(true, 2), (false, 0)] {
+            let all = items_with("h.jsonl", &format!("{line}\n{line}\n"), None, wanted);
+            assert_eq!(all.len(), 2);
+            let event = all[0].as_ref().unwrap();
+            assert_eq!(event.headers.len(), expected);
+            assert_eq!(event.key.as_deref(), Some(&b"k"[..]));
+            assert_eq!(value(&all[1]), r#"{"x":1}"#);
+        }
+        // Either way a line with a field no envelope has is a plain value.
+        let odd = r#"{"key":"k","headers":[],"value":1,"extra":true}"#;
+        assert_eq!(value(&items_with("o.jsonl", odd, None, false)[0]), odd);
     }
 
     #[test]
@@ -433,6 +467,7 @@ mod tests {
         let mut source = FileSource::open(
             PathBuf::from("/nonexistent/x.jsonl"),
             None,
+            true,
             &Stop::default(),
         )
         .unwrap();

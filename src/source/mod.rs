@@ -152,7 +152,12 @@ impl Request {
             )?));
         }
         for path in self.files() {
-            opened.push(Box::new(file::FileSource::open(path, self.input, stop)?));
+            opened.push(Box::new(file::FileSource::open(
+                path,
+                self.input,
+                self.headers,
+                stop,
+            )?));
         }
         let by_time = matches!(self.mode, Mode::Bounded { by_time: true });
         Ok(match opened.len() {
