@@ -181,10 +181,11 @@ struct Held {
 }
 
 /// The events of one id waiting on one side: nearly always one, so no queue is allocated
-/// for it.
+/// for it. It is boxed: the index's slots stay small, so growing the index moves little
+/// (sides in different orders index up to every event).
 #[derive(Debug, Clone)]
 enum Waiting {
-    One(Held),
+    One(Box<Held>),
     /// Two or more, oldest first.
     Many(VecDeque<Held>),
 }
@@ -192,7 +193,7 @@ enum Waiting {
 impl Waiting {
     fn into_iter(self) -> impl Iterator<Item = Held> {
         let (one, many) = match self {
-            Waiting::One(h) => (Some(h), VecDeque::new()),
+            Waiting::One(h) => (Some(*h), VecDeque::new()),
             Waiting::Many(q) => (None, q),
         };
         one.into_iter().chain(many)
@@ -294,7 +295,7 @@ impl Differ {
         self.pending_events += 1;
         match self.pending[mine].entry(id) {
             Entry::Vacant(vacant) => {
-                vacant.insert(Waiting::One(held));
+                vacant.insert(Waiting::One(Box::new(held)));
             }
             Entry::Occupied(mut waiting) => {
                 let w = waiting.get_mut();
@@ -306,7 +307,7 @@ impl Differ {
                         else {
                             unreachable!("matched One above")
                         };
-                        *w = Waiting::Many(VecDeque::from([first, held]));
+                        *w = Waiting::Many(VecDeque::from([*first, held]));
                     }
                 }
             }
