@@ -517,42 +517,35 @@ envelope_fields!(
     serde::de::IgnoredAny
 );
 
-impl<'a> From<ExactEnvelope<'a>> for RawEnvelope<'a> {
-    fn from(e: ExactEnvelope<'a>) -> RawEnvelope<'a> {
-        RawEnvelope {
-            topic: e.topic,
-            partition: e.partition,
-            offset: e.offset,
-            timestamp: e.timestamp,
-            timestamp_type: e.timestamp_type,
-            key: e.key,
-            key_encoding: e.key_encoding,
-            headers: e.headers,
-            value: e.value,
-            value_encoding: e.value_encoding,
-            value_schema_id: e.value_schema_id,
+/// A line read exactly is then read like any other: the same fields, headers kept or not.
+macro_rules! into_raw_envelope {
+    ($name:ident, |$e:ident| $headers:expr) => {
+        impl<'a> From<$name<'a>> for RawEnvelope<'a> {
+            fn from($e: $name<'a>) -> RawEnvelope<'a> {
+                RawEnvelope {
+                    headers: $headers,
+                    topic: $e.topic,
+                    partition: $e.partition,
+                    offset: $e.offset,
+                    timestamp: $e.timestamp,
+                    timestamp_type: $e.timestamp_type,
+                    key: $e.key,
+                    key_encoding: $e.key_encoding,
+                    value: $e.value,
+                    value_encoding: $e.value_encoding,
+                    value_schema_id: $e.value_schema_id,
+                }
+            }
         }
-    }
+    };
 }
 
-impl<'a> From<ExactEnvelopeWithoutHeaders<'a>> for RawEnvelope<'a> {
-    fn from(e: ExactEnvelopeWithoutHeaders<'a>) -> RawEnvelope<'a> {
-        let serde::de::IgnoredAny = e.headers; // skipped while parsing, never kept
-        RawEnvelope {
-            topic: e.topic,
-            partition: e.partition,
-            offset: e.offset,
-            timestamp: e.timestamp,
-            timestamp_type: e.timestamp_type,
-            key: e.key,
-            key_encoding: e.key_encoding,
-            headers: Vec::new(),
-            value: e.value,
-            value_encoding: e.value_encoding,
-            value_schema_id: e.value_schema_id,
-        }
-    }
-}
+into_raw_envelope!(ExactEnvelope, |e| e.headers);
+// The headers were skipped while parsing: there are none to keep.
+into_raw_envelope!(ExactEnvelopeWithoutHeaders, |e| {
+    let serde::de::IgnoredAny = e.headers;
+    Vec::new()
+});
 
 /// A field that is present, even when it is JSON `null` (serde would make that `None`).
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
