@@ -5,13 +5,14 @@
 //!
 //! Events arrive side by side (the command pulls from whichever side is behind, so both
 //! advance together). Under each id, the k-th event on the left is paired with the k-th on
-//! the right. An event whose partner has not arrived yet waits in its side's *pending* map
-//! (id → queue of events); the moment its partner arrives the pair is compared and both
-//! leave memory. When both sides arrive in the same pairing order (a replay and its source,
-//! a fixture and the topic it was produced into) the pending maps hold only the few events
+//! the right. An event whose partner has not arrived yet waits in the *pending* index (id →
+//! the side and the queue of its events: only one side can have events waiting under an id,
+//! so one lookup per event serves both); the moment its partner arrives the pair is compared
+//! and both leave memory. When both sides arrive in the same pairing order (a replay and its
+//! source, a fixture and the topic it was produced into) the index holds only the few events
 //! that one side is ahead by: the diff streams in bounded memory, whatever the window.
 //! When the orders differ (a shuffled dump, a topic read partition by partition against one
-//! merged by time), the pending maps index the events that are ahead, by id.
+//! merged by time), the index holds the events that are ahead, by id.
 //!
 //! Everything held (pending events, and the unequal pairs kept for the final verdict) is
 //! counted against a budget (`--max-memory`). Past it the diff stops with
@@ -117,8 +118,8 @@ impl Pairing {
 /// The two streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
-    Left,
-    Right,
+    Left = 0,
+    Right = 1,
 }
 
 /// A difference found.
@@ -191,6 +192,20 @@ enum Waiting {
 }
 
 impl Waiting {
+    /// One more, after those waiting.
+    fn push(&mut self, held: Held) {
+        match self {
+            Waiting::Many(queue) => queue.push_back(held),
+            Waiting::One(_) => {
+                let Waiting::One(first) = std::mem::replace(self, Waiting::Many(VecDeque::new()))
+                else {
+                    unreachable!("matched One above")
+                };
+                *self = Waiting::Many(VecDeque::from([*first, held]));
+            }
+        }
+    }
+
     fn into_iter(self) -> impl Iterator<Item = Held> {
         let (one, many) = match self {
             Waiting::One(h) => (Some(*h), VecDeque::new()),
@@ -202,7 +217,7 @@ impl Waiting {
 
 /// Ids are hashed with a fast hash seeded per process (ids come from the events: a fixed
 /// seed would let crafted keys collide).
-type Pending = HashMap<Id, Waiting, RandomState>;
+type Pending = HashMap<Id, (Side, Waiting), RandomState>;
 
 /// An unequal pair, kept for the final verdict.
 struct Unequal {
@@ -217,7 +232,7 @@ pub struct Differ {
     rules: Rules,
     budget: u64,
     held: u64,
-    pending: [Pending; 2],
+    pending: Pending,
     pending_events: u64,
     unequal: Vec<Unequal>,
     counts: Counts,
@@ -244,7 +259,7 @@ impl Differ {
             rules,
             budget,
             held: 0,
-            pending: [Pending::default(), Pending::default()],
+            pending: Pending::default(),
             pending_events: 0,
             unequal: Vec::new(),
             counts: Counts::default(),
@@ -258,61 +273,46 @@ impl Differ {
 
     /// One event from `side`, in that side's arrival order.
     pub fn push(&mut self, side: Side, id: Id, event: Event) -> Result<(), OverBudget> {
-        let (mine, theirs) = match side {
-            Side::Left => (0, 1),
-            Side::Right => (1, 0),
-        };
         let seq = match side {
             Side::Left => &mut self.counts.left,
             Side::Right => &mut self.counts.right,
         };
         let held = Held { seq: *seq, event };
         *seq += 1;
-        let (id, partner) = match self.pending[theirs].entry(id) {
-            Entry::Vacant(vacant) => (vacant.into_key(), None),
-            Entry::Occupied(mut waiting) => match waiting.get_mut() {
+        // One index for both sides, one lookup per event: only one side can have events
+        // waiting under an id (two would have paired).
+        let (id, partner, held) = match self.pending.entry(id) {
+            Entry::Vacant(vacant) => {
+                self.held += cost(vacant.key(), &held.event);
+                self.pending_events += 1;
+                vacant.insert((side, Waiting::One(Box::new(held))));
+                return self.check();
+            }
+            Entry::Occupied(mut waiting) if waiting.get().0 == side => {
+                self.held += cost(waiting.key(), &held.event);
+                self.pending_events += 1;
+                waiting.get_mut().1.push(held);
+                return self.check();
+            }
+            Entry::Occupied(mut waiting) => match &mut waiting.get_mut().1 {
                 Waiting::Many(queue) if queue.len() > 1 => {
                     let first = queue.pop_front().expect("more than one");
-                    (waiting.key().clone(), Some(first))
+                    (waiting.key().clone(), first, held)
                 }
                 _ => {
-                    let (id, rest) = waiting.remove_entry();
-                    (id, rest.into_iter().next())
+                    let (id, (_, rest)) = waiting.remove_entry();
+                    let first = rest.into_iter().next().expect("a waiting event");
+                    (id, first, held)
                 }
             },
         };
-        if let Some(partner) = partner {
-            self.pending_events -= 1;
-            self.held -= cost(&id, &partner.event);
-            let (left, right) = if mine == 0 {
-                (held, partner)
-            } else {
-                (partner, held)
-            };
-            return self.pair(id, left, right);
-        }
-        self.held += cost(&id, &held.event);
-        self.pending_events += 1;
-        match self.pending[mine].entry(id) {
-            Entry::Vacant(vacant) => {
-                vacant.insert(Waiting::One(Box::new(held)));
-            }
-            Entry::Occupied(mut waiting) => {
-                let w = waiting.get_mut();
-                match w {
-                    Waiting::Many(queue) => queue.push_back(held),
-                    Waiting::One(_) => {
-                        let Waiting::One(first) =
-                            std::mem::replace(w, Waiting::Many(VecDeque::new()))
-                        else {
-                            unreachable!("matched One above")
-                        };
-                        *w = Waiting::Many(VecDeque::from([*first, held]));
-                    }
-                }
-            }
-        }
-        self.check()
+        self.pending_events -= 1;
+        self.held -= cost(&id, &partner.event);
+        let (left, right) = match side {
+            Side::Left => (held, partner),
+            Side::Right => (partner, held),
+        };
+        self.pair(id, left, right)
     }
 
     fn pair(&mut self, id: Id, left: Held, right: Held) -> Result<(), OverBudget> {
@@ -346,27 +346,30 @@ impl Differ {
     /// (changed and reordered as found, then only-left, then only-right, each in arrival order).
     pub fn finish(mut self) -> (Counts, Vec<Difference>) {
         let mut differences = self.resolve_unequal();
-        for (side, only) in [(0, true), (1, false)] {
-            let mut rest: Vec<(Id, Held)> = std::mem::take(&mut self.pending[side])
-                .into_iter()
-                .flat_map(|(id, waiting)| waiting.into_iter().map(move |h| (id.clone(), h)))
-                .collect();
-            rest.sort_by_key(|(_, h)| h.seq);
-            for (id, held) in rest {
-                differences.push(if only {
+        let mut rest: Vec<(Side, Id, Held)> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .flat_map(|(id, (side, waiting))| {
+                waiting.into_iter().map(move |h| (side, id.clone(), h))
+            })
+            .collect();
+        rest.sort_by_key(|(side, _, h)| (*side as u8, h.seq));
+        for (side, id, held) in rest {
+            differences.push(match side {
+                Side::Left => {
                     self.counts.only_left += 1;
                     Difference::OnlyLeft {
                         id,
                         event: held.event,
                     }
-                } else {
+                }
+                Side::Right => {
                     self.counts.only_right += 1;
                     Difference::OnlyRight {
                         id,
                         event: held.event,
                     }
-                });
-            }
+                }
+            });
         }
         (self.counts, differences)
     }
