@@ -387,52 +387,39 @@ impl Differ {
         for indexes in by_id.values().filter(|ix| ix.len() > 1) {
             self.rematch(&unequal, indexes, &mut verdicts);
         }
-        let mut slots: Vec<Option<Unequal>> = unequal.into_iter().map(Some).collect();
-        let mut out = Vec::new();
-        for i in 0..slots.len() {
-            match verdicts[i].take() {
-                None => {
-                    let u = slots[i].take().expect("each pair is taken once");
-                    self.counts.changed += 1;
-                    out.push(Difference::Changed {
-                        id: u.id,
-                        left: u.left.event,
-                        right: u.right.event,
-                        changes: u.changes,
-                    });
+        // A pair's right event may go to another pair's left: each side is taken once.
+        let mut rights: Vec<Option<Event>> = Vec::with_capacity(unequal.len());
+        let mut lefts = Vec::with_capacity(unequal.len());
+        for u in unequal {
+            rights.push(Some(u.right.event));
+            lefts.push((u.id, u.left.event, u.changes));
+        }
+        let mut out = Vec::with_capacity(lefts.len());
+        for (i, (id, left, changes)) in lefts.into_iter().enumerate() {
+            let (right_of, reordered) = verdicts[i]
+                .take()
+                .map_or((i, false), |v| (v.right_of, v.reordered));
+            let right = rights[right_of]
+                .take()
+                .expect("each right event is taken once");
+            out.push(if reordered {
+                self.counts.reordered += 1;
+                Difference::Reordered { id, left, right }
+            } else {
+                // Paired again with another right event: its changes are that pair's.
+                let changes = if right_of == i {
+                    changes
+                } else {
+                    compare::compare(&self.rules, &left, &right)
+                };
+                self.counts.changed += 1;
+                Difference::Changed {
+                    id,
+                    left,
+                    right,
+                    changes,
                 }
-                Some(Verdict {
-                    right_of,
-                    reordered,
-                }) => {
-                    let left = slots[i]
-                        .as_ref()
-                        .expect("left still here")
-                        .left
-                        .event
-                        .clone();
-                    let right = slots[right_of]
-                        .as_ref()
-                        .expect("right still here")
-                        .right
-                        .event
-                        .clone();
-                    let id = slots[i].as_ref().expect("left still here").id.clone();
-                    out.push(if reordered {
-                        self.counts.reordered += 1;
-                        Difference::Reordered { id, left, right }
-                    } else {
-                        let changes = compare::compare(&self.rules, &left, &right);
-                        self.counts.changed += 1;
-                        Difference::Changed {
-                            id,
-                            left,
-                            right,
-                            changes,
-                        }
-                    });
-                }
-            }
+            });
         }
         out
     }

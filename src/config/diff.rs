@@ -55,66 +55,30 @@ pub fn diff_job(
     if args.left == "-" && args.right == "-" {
         return Err(EvtError::usage("only one side of a diff can be stdin (-)"));
     }
-    let rules = Rules {
-        envelope: args.compare == cli::CompareArg::Envelope,
-        ignore: args
-            .ignore
-            .iter()
-            .map(|p| Path::parse(p).map_err(|e| EvtError::usage(format!("--ignore {p}: {e}"))))
-            .collect::<anyhow::Result<_>>()?,
-        ignore_headers: args.ignore_headers,
-        ignore_timestamps: args.ignore_timestamps,
-    };
+    let rules = rules(&args)?;
     let headers = if rules.envelope && !rules.ignore_headers {
         Headers::Kept
     } else {
         Headers::ForFilters
     };
-    let side = |label: &str,
-                from: Option<&str>,
-                until: Option<&str>,
-                profile: Option<&str>,
-                brokers: Option<&str>|
-     -> anyhow::Result<DiffInput> {
-        let cluster = (profile.is_some() || brokers.is_some())
-            .then(|| other_cluster(profile, brokers, connection, env))
-            .transpose()?;
-        let window = Window {
-            partitions: args.partitions.clone(),
-            from: parse_position("--from", from.unwrap_or(&args.range.from))?,
-            until: parse_until(until.or(args.range.until.as_deref()))?,
-        };
-        window.check().map_err(EvtError::usage)?;
-        let request: Request = request(
-            sources(&[label.to_string()])?,
-            window,
-            &args.filter,
-            Mode::Bounded { by_time: true },
-            args.input.input,
-            cluster.as_ref().unwrap_or(connection),
-            headers,
-        );
-        request.check()?;
-        Ok(DiffInput {
-            label: label.to_string(),
-            cluster,
-            request,
-        })
-    };
-    let left = side(
-        &args.left,
-        args.left_from.as_deref(),
-        args.left_until.as_deref(),
-        args.left_profile.as_deref(),
-        args.left_brokers.as_deref(),
-    )?;
-    let right = side(
-        &args.right,
-        args.right_from.as_deref(),
-        args.right_until.as_deref(),
-        args.right_profile.as_deref(),
-        args.right_brokers.as_deref(),
-    )?;
+    let sides = [
+        Side {
+            label: &args.left,
+            from: args.left_from.as_deref().map(|p| ("--left-from", p)),
+            until: args.left_until.as_deref(),
+            profile: args.left_profile.as_deref(),
+            brokers: args.left_brokers.as_deref(),
+        },
+        Side {
+            label: &args.right,
+            from: args.right_from.as_deref().map(|p| ("--right-from", p)),
+            until: args.right_until.as_deref(),
+            profile: args.right_profile.as_deref(),
+            brokers: args.right_brokers.as_deref(),
+        },
+    ];
+    let [left, right] = sides.map(|side| diff_input(&args, &side, headers, connection, env));
+    let (left, right) = (left?, right?);
     let criteria = criteria(&args.filter)?;
     // Compiled once here so that a bad program is a usage error before any connection.
     let criteria = Filter::optional(&criteria)?.map(|_| criteria);
@@ -145,6 +109,64 @@ pub fn diff_job(
                 .map_err(|e| EvtError::usage(format!("--max-memory {size}: {e}")))?,
             None => default_budget(),
         },
+    })
+}
+
+/// What one side's options say (each `None` falls back to the shared option).
+struct Side<'a> {
+    label: &'a str,
+    /// The flag and the position.
+    from: Option<(&'static str, &'a str)>,
+    until: Option<&'a str>,
+    profile: Option<&'a str>,
+    brokers: Option<&'a str>,
+}
+
+fn diff_input(
+    args: &cli::DiffArgs,
+    side: &Side,
+    headers: Headers,
+    connection: &Connection,
+    env: &Environment,
+) -> anyhow::Result<DiffInput> {
+    let cluster = (side.profile.is_some() || side.brokers.is_some())
+        .then(|| other_cluster(side.profile, side.brokers, connection, env))
+        .transpose()?;
+    let (flag, from) = side.from.unwrap_or(("--from", &args.range.from));
+    let window = Window {
+        partitions: args.partitions.clone(),
+        from: parse_position(flag, from)?,
+        until: parse_until(side.until.or(args.range.until.as_deref()))?,
+    };
+    window.check().map_err(EvtError::usage)?;
+    let request = request(
+        sources(&[side.label.to_string()])?,
+        window,
+        &args.filter,
+        Mode::Bounded { by_time: true },
+        args.input.input,
+        cluster.as_ref().unwrap_or(connection),
+        headers,
+    );
+    request.check()?;
+    Ok(DiffInput {
+        label: side.label.to_string(),
+        cluster,
+        request,
+    })
+}
+
+/// `--compare`, `--ignore` and the rest, checked.
+fn rules(args: &cli::DiffArgs) -> anyhow::Result<Rules> {
+    Ok(Rules {
+        envelope: args.compare == cli::CompareArg::Envelope,
+        ignore: args
+            .ignore
+            .iter()
+            .map(|p| Path::parse(p).map_err(|e| EvtError::usage(format!("--ignore {p}: {e}"))))
+            .collect::<anyhow::Result<_>>()?,
+        ignore_headers: args.ignore_headers,
+        ignore_timestamps: args.ignore_timestamps,
     })
 }
 
