@@ -54,12 +54,11 @@ pub fn run(connection: &Connection, job: DiffJob, stop: &Stop) -> anyhow::Result
     }
     // Lines that were not events are reported as they are met; the rest (timestamps out of
     // order, outside the window) is detail.
-    for (input, outcome) in [&job.left, &job.right].iter().zip(&outcomes) {
-        if connection.verbose == 0 {
-            break;
-        }
-        for note in outcome.notes() {
-            eprintln!("evt: {}: {note}", input.label);
+    if connection.verbose > 0 {
+        for (input, outcome) in [&job.left, &job.right].iter().zip(&outcomes) {
+            for note in outcome.notes() {
+                eprintln!("evt: {}: {note}", input.label);
+            }
         }
     }
     let (counts, differences) = differ.finish();
