@@ -82,6 +82,30 @@ pub enum Command {
     /// Examples: evt diff orders sandbox-orders --from 1h; evt diff fixtures/expected.jsonl orders;
     /// evt diff orders orders --left-from 2h --left-until 1h --right-from 1h --by .order_id
     Diff(DiffArgs),
+    /// List topics: partitions, replication, events between watermarks, retention.
+    ///
+    /// Internal topics (names starting with _) are hidden unless --all.
+    /// Examples: evt topics; evt topics 'orders*' --format json
+    Topics(TopicsArgs),
+    /// Describe topics: per partition leader, replicas, watermarks, oldest and newest event
+    /// (how far back you can travel), the configs that matter and when history expires.
+    ///
+    /// Example: evt describe orders payments
+    Describe(DescribeArgs),
+    /// The offset of every partition at a position of the grammar (time, offset, relative).
+    ///
+    /// Examples: evt offsets orders --at 2026-11-24T14:05; evt offsets orders --at 2h -p 0
+    Offsets(OffsetsArgs),
+    /// List consumer groups: state, members, protocol, topics with committed offsets.
+    ///
+    /// Example: evt groups 'billing-*'
+    Groups(GroupsArgs),
+    /// Consumer lag per partition, in events and in time (the age of the first unconsumed
+    /// event), with each group's status.
+    ///
+    /// Exit 1 when --max-lag or --max-lag-time is exceeded. Examples: evt lag; evt lag billing
+    /// --max-lag-time 5m; evt lag billing --watch 10s
+    Lag(LagArgs),
     /// Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C.
     ///
     /// Other evt commands reach it with --profile playground; other clients (kcat) with the
@@ -301,6 +325,98 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// The form of an inspection report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormatArg {
+    /// A table for people.
+    Table,
+    /// JSON for machines (field names are stable and documented in the README).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    /// Only topics whose name matches this glob (e.g. 'orders*').
+    #[arg(value_name = "GLOB")]
+    pub glob: Option<String>,
+
+    /// Also internal topics (__consumer_offsets, _schemas, …).
+    #[arg(long)]
+    pub all: bool,
+
+    #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Topics to describe.
+    #[arg(value_name = "TOPIC", required = true)]
+    pub topics: Vec<String>,
+
+    #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct OffsetsArgs {
+    /// Topics.
+    #[arg(value_name = "TOPIC", required = true)]
+    pub topics: Vec<String>,
+
+    /// The position (the --from grammar: 2h, 2026-11-24T14:05, @EPOCH_MS, -100, 1234, end).
+    #[arg(long, value_name = "POS", allow_hyphen_values = true)]
+    pub at: String,
+
+    /// Only these partitions, comma separated.
+    #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
+    pub partitions: Vec<i32>,
+
+    #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupsArgs {
+    /// Only groups whose id matches this glob.
+    #[arg(value_name = "GLOB")]
+    pub glob: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct LagArgs {
+    /// Groups (globs allowed); all groups when none is given.
+    #[arg(value_name = "GROUP")]
+    pub groups: Vec<String>,
+
+    /// Exit 1 when a group is more than N events behind (its total over partitions).
+    #[arg(long, value_name = "N")]
+    pub max_lag: Option<u64>,
+
+    /// Exit 1 when a group's oldest unconsumed event is older than this (e.g. 5m, 30s).
+    #[arg(long, value_name = "DURATION")]
+    pub max_lag_time: Option<String>,
+
+    /// Sample again every INTERVAL (default 5s) until Ctrl-C, refreshing in place on a
+    /// terminal; the status then follows the samples (stalled, stopped, rewind, …).
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "5s")]
+    pub watch: Option<String>,
+
+    /// With --watch: stop after N samples (exit as without --watch).
+    #[arg(long, value_name = "N", requires = "watch")]
+    pub samples: Option<u32>,
+
+    /// Show every partition, also those caught up.
+    #[arg(long)]
+    pub all_partitions: bool,
+
+    #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@
 //! [`kafka`] (rdkafka) today, RabbitMQ Streams next. Nothing here imports commands, sinks,
 //! the CLI or config: the types this module needs ([`Connection`], [`Plan`]) are its own.
 
+pub mod cluster;
 pub mod kafka;
 pub mod partitioner;
 pub mod plan;
@@ -14,6 +15,7 @@ pub mod redact;
 use std::collections::HashMap;
 use std::time::Duration;
 
+pub use cluster::{Committed, Configs, Group, Member, Placement, TopicLayout};
 pub use kafka::{mock, produce};
 pub use plan::{PartitionPlan, Plan};
 pub use redact::is_secret;
@@ -210,6 +212,21 @@ pub trait Broker: Send + Sync {
         topic: &str,
         wanted: &HashMap<i32, i64>,
     ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>>;
+    /// Every topic with where its partitions live (leader, replicas, in-sync replicas).
+    fn layout(&self) -> anyhow::Result<Vec<TopicLayout>>;
+    /// The configuration of each named topic; `None` when the broker does not report
+    /// configurations at all.
+    fn topic_configs(&self, topics: &[String]) -> anyhow::Result<Option<HashMap<String, Configs>>>;
+    /// Every consumer group; with `describe`, also its members and protocol where the
+    /// broker describes groups.
+    fn groups(&self, describe: bool) -> anyhow::Result<Vec<Group>>;
+    /// The offsets `group` has committed for `partitions` (topic, partition); partitions
+    /// without a commit are left out.
+    fn committed(
+        &self,
+        group: &str,
+        partitions: &[(String, i32)],
+    ) -> anyhow::Result<Vec<Committed>>;
     /// The value of header `name` on the record at each requested offset.
     fn headers_at(
         &self,
@@ -245,6 +262,12 @@ pub fn find_topics(all: &[TopicInfo], names: &[String]) -> anyhow::Result<Vec<To
 
 /// `topic 'ordrs' not found; did you mean 'orders'?`
 pub fn unknown_topic_message(name: &str, known: &[&str]) -> String {
+    not_found_message("topic", "topics", name, known)
+}
+
+/// `group 'biling' not found; did you mean 'billing'?`: the closest names of a `kind` (a
+/// clear winner alone), else some of the names there are (internal `__` names left out).
+pub fn not_found_message(kind: &str, kinds: &str, name: &str, known: &[&str]) -> String {
     let mut scored: Vec<(f64, &str)> = known
         .iter()
         .map(|k| (strsim::jaro_winkler(name, k), *k))
@@ -261,7 +284,7 @@ pub fn unknown_topic_message(name: &str, known: &[&str]) -> String {
         .collect();
     match close.as_slice() {
         [] if known.is_empty() => {
-            format!("topic '{name}' not found; the cluster has no topics yet")
+            format!("{kind} '{name}' not found; the cluster has no {kinds} yet")
         }
         [] => {
             let mut some: Vec<&str> = known
@@ -273,13 +296,13 @@ pub fn unknown_topic_message(name: &str, known: &[&str]) -> String {
             let more = if some.len() > 8 { ", …" } else { "" };
             some.truncate(8);
             format!(
-                "topic '{name}' not found; topics on this cluster: {}{more}",
+                "{kind} '{name}' not found; {kinds} on this cluster: {}{more}",
                 some.join(", ")
             )
         }
-        [one] => format!("topic '{name}' not found; did you mean {one}?"),
+        [one] => format!("{kind} '{name}' not found; did you mean {one}?"),
         many => format!(
-            "topic '{name}' not found; did you mean one of {}?",
+            "{kind} '{name}' not found; did you mean one of {}?",
             many.join(", ")
         ),
     }

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod generate;
+pub mod inspect;
 pub mod playground;
 pub mod produce;
 pub mod read;

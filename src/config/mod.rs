@@ -6,6 +6,7 @@
 //! contacted; nothing after this module reads clap structs or the environment.
 
 pub mod diff;
+pub mod inspect;
 pub mod jobs;
 pub mod output;
 pub mod profile;
@@ -36,6 +37,11 @@ pub enum Job {
     Validate(ValidateJob),
     Diff(Box<diff::DiffJob>),
     Produce(ProduceJob),
+    Topics(inspect::TopicsJob),
+    Describe(inspect::DescribeJob),
+    Offsets(inspect::OffsetsJob),
+    Groups(inspect::GroupsJob),
+    Lag(inspect::LagJob),
     Completions(clap_complete::Shell),
     Man(Option<PathBuf>),
 }
@@ -64,6 +70,11 @@ impl Config {
                 Job::Diff(Box::new(diff::diff_job(args, &connection, &env, terminal)?))
             }
             cli::Command::Produce(args) => Job::Produce(jobs::produce_job(args, &connection)?),
+            cli::Command::Topics(args) => Job::Topics(inspect::topics_job(args)?),
+            cli::Command::Describe(args) => Job::Describe(inspect::describe_job(args)),
+            cli::Command::Offsets(args) => Job::Offsets(inspect::offsets_job(args)?),
+            cli::Command::Groups(args) => Job::Groups(inspect::groups_job(args)?),
+            cli::Command::Lag(args) => Job::Lag(inspect::lag_job(args)?),
             cli::Command::Completions(args) => Job::Completions(args.shell),
             cli::Command::Man(args) => Job::Man(args.dir),
         };

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::broker::Plan;
 
 pub mod diff;
+pub mod inspect;
 
 /// How a report is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

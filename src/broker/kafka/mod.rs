@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod batch;
+pub mod cluster;
 pub mod logging;
 pub mod metadata;
 pub mod mock;
@@ -20,7 +21,10 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaConfRes;
 use rdkafka::ClientConfig;
 
-use crate::broker::{redact, Broker, Connection, Plan, ReadOptions, Reader, TopicInfo, Writer};
+use crate::broker::{
+    redact, Broker, Committed, Configs, Connection, Group, Plan, ReadOptions, Reader, TopicInfo,
+    TopicLayout, Writer,
+};
 use crate::error::EvtError;
 use crate::position::Window;
 use crate::stop::Stop;
@@ -95,6 +99,26 @@ impl Broker for Kafka {
 
     fn create_topic(&self, name: &str, partitions: i32) -> anyhow::Result<()> {
         admin::create_topic(&self.connection, name, partitions)
+    }
+
+    fn layout(&self) -> anyhow::Result<Vec<TopicLayout>> {
+        cluster::layout(&self.consumer, &self.connection)
+    }
+
+    fn topic_configs(&self, topics: &[String]) -> anyhow::Result<Option<HashMap<String, Configs>>> {
+        cluster::topic_configs(&self.connection, topics)
+    }
+
+    fn groups(&self, describe: bool) -> anyhow::Result<Vec<Group>> {
+        cluster::groups(&self.consumer, &self.connection, describe)
+    }
+
+    fn committed(
+        &self,
+        group: &str,
+        partitions: &[(String, i32)],
+    ) -> anyhow::Result<Vec<Committed>> {
+        cluster::committed(&self.connection, group, partitions)
     }
 
     fn records_at(

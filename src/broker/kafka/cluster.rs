@@ -1,0 +1,280 @@
+//! What a Kafka cluster says about itself: placement (Metadata), topic configs
+//! (DescribeConfigs), consumer groups (ListGroups + DescribeGroups) and committed offsets
+//! (OffsetFetch, one request per group for all its partitions).
+
+use std::collections::HashMap;
+
+use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::broker::cluster::parse_assignment;
+use crate::broker::{Committed, Configs, Connection, Group, Member, Placement, TopicLayout};
+use crate::error::EvtError;
+
+/// Every topic's partitions with their leader, replicas and in-sync replicas.
+pub fn layout(
+    consumer: &BaseConsumer,
+    connection: &Connection,
+) -> anyhow::Result<Vec<TopicLayout>> {
+    let metadata = super::metadata::fetch(consumer, connection)?;
+    Ok(metadata
+        .topics()
+        .iter()
+        .map(|t| {
+            let mut partitions: Vec<Placement> = t
+                .partitions()
+                .iter()
+                .map(|p| Placement {
+                    partition: p.id(),
+                    leader: p.leader(),
+                    replicas: p.replicas().to_vec(),
+                    isr: p.isr().to_vec(),
+                })
+                .collect();
+            partitions.sort_by_key(|p| p.partition);
+            TopicLayout {
+                name: t.name().to_string(),
+                partitions,
+            }
+        })
+        .collect())
+}
+
+/// The configs of `topics` (sensitive entries left out); `None` when the broker does not
+/// answer DescribeConfigs.
+pub fn topic_configs(
+    connection: &Connection,
+    topics: &[String],
+) -> anyhow::Result<Option<HashMap<String, Configs>>> {
+    if topics.is_empty() {
+        return Ok(Some(HashMap::new()));
+    }
+    let admin: AdminClient<DefaultClientContext> =
+        super::client_config(connection, &[])
+            .create()
+            .map_err(|e| super::client_error("an admin client", e, &connection.properties))?;
+    let specifiers: Vec<ResourceSpecifier> = topics
+        .iter()
+        .map(|t| ResourceSpecifier::Topic(t.as_str()))
+        .collect();
+    // Brokers that cannot answer (librdkafka's mock cluster has no controller for admin
+    // requests) would hold the report for the whole --timeout: configs wait 3 s at most.
+    let wait = connection.timeout.min(std::time::Duration::from_secs(3));
+    let options = AdminOptions::new()
+        .request_timeout(Some(wait))
+        .operation_timeout(Some(wait));
+    let answer =
+        tokio::runtime::Handle::current().block_on(admin.describe_configs(&specifiers, &options));
+    let results = match answer {
+        Ok(results) => results,
+        // Brokers without the API answer it as unsupported (or not at all).
+        Err(KafkaError::AdminOp(
+            RDKafkaErrorCode::UnsupportedVersion | RDKafkaErrorCode::InvalidRequest,
+        )) => return Ok(None),
+        Err(KafkaError::AdminOp(RDKafkaErrorCode::OperationTimedOut)) => return Ok(None),
+        Err(e) => return Err(EvtError::broker(format!("cannot read topic configs: {e}"))),
+    };
+    let mut out = HashMap::new();
+    for (topic, result) in topics.iter().zip(results) {
+        let Ok(resource) = result else {
+            // Per-topic errors (not authorised): not reported for that topic.
+            continue;
+        };
+        let configs: Configs = resource
+            .entries
+            .into_iter()
+            .filter(|e| !e.is_sensitive)
+            .filter_map(|e| Some((e.name, e.value?)))
+            .collect();
+        // tansu 0.6 answers only the configs a topic was created with: none is not reported.
+        if configs.is_empty() {
+            continue;
+        }
+        out.insert(topic.clone(), configs);
+    }
+    Ok(Some(out))
+}
+
+/// Every consumer group: listed with ListGroups (id and state), then described with
+/// DescribeGroups (members, protocol) where the broker can (tansu 0.6 cannot: its groups stay
+/// listed, without members).
+pub fn groups(
+    consumer: &BaseConsumer,
+    connection: &Connection,
+    describe: bool,
+) -> anyhow::Result<Vec<Group>> {
+    let listed = list_groups(consumer, connection)?;
+    let described = if listed.is_empty() || !describe {
+        Some(Vec::new())
+    } else {
+        consumer
+            .fetch_group_list(None, connection.timeout)
+            .ok()
+            .map(|list| {
+                list.groups()
+                    .iter()
+                    .map(|g| Group {
+                        id: g.name().to_string(),
+                        state: g.state().to_string(),
+                        protocol_type: g.protocol_type().to_string(),
+                        protocol: g.protocol().to_string(),
+                        members: Some(
+                            g.members()
+                                .iter()
+                                .map(|m| Member {
+                                    id: m.id().to_string(),
+                                    client_id: m.client_id().to_string(),
+                                    host: m.client_host().to_string(),
+                                    assigned: m
+                                        .assignment()
+                                        .and_then(parse_assignment)
+                                        .unwrap_or_default(),
+                                })
+                                .collect(),
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+            })
+    };
+    let mut groups: Vec<Group> = listed
+        .into_iter()
+        .map(|(id, state)| {
+            described
+                .as_ref()
+                .and_then(|d| d.iter().find(|g| g.id == id).cloned())
+                .unwrap_or(Group {
+                    id,
+                    state,
+                    protocol_type: String::new(),
+                    protocol: String::new(),
+                    members: None,
+                })
+        })
+        .collect();
+    groups.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(groups)
+}
+
+/// Group ids and states from every broker (the Admin API's ListConsumerGroups, which
+/// rust-rdkafka does not wrap): one request per broker, no DescribeGroups.
+fn list_groups(
+    consumer: &BaseConsumer,
+    connection: &Connection,
+) -> anyhow::Result<Vec<(String, String)>> {
+    use rdkafka::bindings as rd;
+    use std::ffi::CStr;
+    let timeout_ms = i32::try_from(connection.timeout.as_millis()).unwrap_or(i32::MAX);
+    let failed = |why: String| -> anyhow::Error {
+        EvtError::broker(format!(
+            "cannot list consumer groups at {} ({why}); check that the broker is running, and raise --timeout if it is slow",
+            connection.brokers
+        ))
+    };
+    // SAFETY: every pointer comes from librdkafka for the client `consumer` owns and is
+    // released on every path below; strings are copied out before the event is destroyed.
+    unsafe {
+        let rk = consumer.client().native_ptr();
+        let queue = rd::rd_kafka_queue_new(rk);
+        let options = rd::rd_kafka_AdminOptions_new(
+            rk,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
+        );
+        let mut errstr = [0 as std::ffi::c_char; 256];
+        rd::rd_kafka_AdminOptions_set_request_timeout(
+            options,
+            timeout_ms,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        );
+        rd::rd_kafka_ListConsumerGroups(rk, options, queue);
+        let event = rd::rd_kafka_queue_poll(queue, timeout_ms.saturating_add(1000));
+        rd::rd_kafka_AdminOptions_destroy(options);
+        rd::rd_kafka_queue_destroy(queue);
+        if event.is_null() {
+            return Err(failed(format!("no answer within {:?}", connection.timeout)));
+        }
+        let code = rd::rd_kafka_event_error(event);
+        if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            let why = CStr::from_ptr(rd::rd_kafka_event_error_string(event))
+                .to_string_lossy()
+                .into_owned();
+            rd::rd_kafka_event_destroy(event);
+            return Err(failed(why));
+        }
+        let result = rd::rd_kafka_event_ListConsumerGroups_result(event);
+        let mut count = 0usize;
+        let listings = rd::rd_kafka_ListConsumerGroups_result_valid(result, &mut count);
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count {
+            let listing = *listings.add(i);
+            let id = CStr::from_ptr(rd::rd_kafka_ConsumerGroupListing_group_id(listing))
+                .to_string_lossy()
+                .into_owned();
+            let state = CStr::from_ptr(rd::rd_kafka_consumer_group_state_name(
+                rd::rd_kafka_ConsumerGroupListing_state(listing),
+            ))
+            .to_string_lossy()
+            .into_owned();
+            out.push((id, state));
+        }
+        let mut errors = 0usize;
+        rd::rd_kafka_ListConsumerGroups_result_errors(result, &mut errors);
+        rd::rd_kafka_event_destroy(event);
+        if out.is_empty() && errors > 0 {
+            return Err(failed("every broker refused the request".into()));
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// The offsets `group` committed for `partitions`: one OffsetFetch through a client that
+/// names the group but never joins it (nothing is assigned, nothing committed).
+pub fn committed(
+    connection: &Connection,
+    group: &str,
+    partitions: &[(String, i32)],
+) -> anyhow::Result<Vec<Committed>> {
+    if partitions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let consumer: BaseConsumer = super::client_config(
+        connection,
+        &[
+            ("group.id", group),
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+        ],
+    )
+    .create()
+    .map_err(|e| super::client_error("a Kafka client", e, &connection.properties))?;
+    let mut tpl = TopicPartitionList::with_capacity(partitions.len());
+    for (topic, partition) in partitions {
+        tpl.add_partition(topic, *partition);
+    }
+    let answer = consumer
+        .committed_offsets(tpl, connection.timeout)
+        .map_err(|e| {
+            EvtError::broker(format!(
+                "cannot read the offsets group '{group}' committed ({e}); check that the broker at {} is up, and raise --timeout if it is slow",
+                connection.brokers
+            ))
+        })?;
+    Ok(answer
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(offset) if offset >= 0 => Some(Committed {
+                topic: e.topic().to_string(),
+                partition: e.partition(),
+                offset,
+            }),
+            _ => None,
+        })
+        .collect())
+}
