@@ -10,6 +10,7 @@ mod hardening_produce;
 mod hardening_schema;
 mod hardening_signals;
 mod harness;
+mod inspect;
 mod output;
 mod pipeline;
 mod playground;

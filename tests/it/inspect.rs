@@ -1,0 +1,316 @@
+//! The inspect commands against tansu (topics, describe, offsets, groups, lag), and against
+//! librdkafka's mock cluster where tansu lacks an API or the mock is what the playground runs.
+//! Every figure is checked against what the test itself produced and committed.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde_json::Value;
+
+use crate::harness::{broker, create_topic, evt, evt_command, produce, run, unique_topic, Record};
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn json(out: &str) -> Value {
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// Commits `offsets` (partition → next offset to read) for `group` on `topic`, as a
+/// consumer that assigned its partitions itself.
+fn commit(bootstrap: &str, group: &str, topic: &str, offsets: &[(i32, i64)]) {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("a consumer");
+    let mut tpl = TopicPartitionList::new();
+    for (p, o) in offsets {
+        tpl.add_partition_offset(topic, *p, Offset::Offset(*o))
+            .unwrap();
+    }
+    consumer
+        .commit(&tpl, CommitMode::Sync)
+        .expect("offsets committed");
+}
+
+/// A topic with events at known times: partition p holds `counts[p]` events, event i of it
+/// at `base + i * 60 s`.
+fn seeded(prefix: &str, counts: &[i64], base: i64) -> String {
+    let topic = unique_topic(prefix);
+    create_topic(&topic, counts.len() as i32);
+    let records: Vec<Record> = counts
+        .iter()
+        .enumerate()
+        .flat_map(|(p, n)| {
+            (0..*n).map(move |i| {
+                Record::json(
+                    p as i32,
+                    &format!("k{i}"),
+                    &format!("{{\"i\":{i}}}"),
+                    base + i * 60_000,
+                )
+            })
+        })
+        .collect();
+    produce(&topic, &records);
+    topic
+}
+
+#[test]
+fn topics_lists_partitions_replication_and_events() {
+    let topic = seeded("inspect-topics", &[4, 2, 0], now_ms() - 3_600_000);
+    let run = evt(&["topics", &topic, "--format", "json"]);
+    run.ok();
+    let v = json(&run.stdout);
+    let found = &v["topics"][0];
+    assert_eq!(found["name"], topic.as_str());
+    assert_eq!(found["partitions"], 3);
+    assert_eq!(found["replication"], 1);
+    assert_eq!(found["events"], 6);
+    // tansu reports no configs for a topic created without any.
+    assert_eq!(found["configs_reported"], false);
+    // A glob finds it among others; a table for people.
+    let table = evt(&["topics", "inspect-topics*"]);
+    table.ok();
+    assert!(table.stdout.contains(&topic), "{}", table.stdout);
+    // A plain name that does not exist is a usage error with a suggestion.
+    let typo = evt(&["topics", &topic[..topic.len() - 1]]);
+    typo.expect_code(2);
+    assert!(typo.stderr.contains("did you mean"), "{}", typo.stderr);
+}
+
+#[test]
+fn describe_tells_how_far_back_one_can_travel_and_when_history_expires() {
+    let base = now_ms() - 2 * 3_600_000;
+    let topic = unique_topic("inspect-describe");
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &broker().addr)
+        .create()
+        .unwrap();
+    let day = 86_400_000i64.to_string();
+    let new = NewTopic::new(&topic, 2, TopicReplication::Fixed(1))
+        .set("retention.ms", &day)
+        .set("cleanup.policy", "delete");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for r in rt
+        .block_on(admin.create_topics([&new], &AdminOptions::new()))
+        .unwrap()
+    {
+        r.unwrap();
+    }
+    let records: Vec<Record> = (0..3)
+        .map(|i| Record::json(0, "k", "{}", base + i * 60_000))
+        .chain((0..2).map(|i| Record::json(1, "k", "{}", base + 3_600_000 + i * 1000)))
+        .collect();
+    produce(&topic, &records);
+    let run = evt(&["describe", &topic, "--format", "json"]);
+    run.ok();
+    let t = &json(&run.stdout)["topics"][0];
+    let p0 = &t["partitions"][0];
+    assert_eq!(
+        (p0["low"].as_i64(), p0["high"].as_i64()),
+        (Some(0), Some(3))
+    );
+    assert_eq!(p0["oldest_ms"].as_i64(), Some(base));
+    assert_eq!(p0["newest_ms"].as_i64(), Some(base + 120_000));
+    assert_eq!(p0["leader"], t["partitions"][1]["leader"]);
+    assert_eq!(
+        t["partitions"][1]["newest_ms"].as_i64(),
+        Some(base + 3_601_000)
+    );
+    assert_eq!(t["oldest_ms"].as_i64(), Some(base));
+    assert_eq!(t["configs"]["retention.ms"], day.as_str());
+    assert_eq!(t["configs"]["cleanup.policy"], "delete");
+    assert_eq!(t["oldest_expires_ms"].as_i64(), Some(base + 86_400_000));
+    let table = evt(&["describe", &topic]);
+    table.ok();
+    assert!(
+        table.stdout.contains("you can travel back to")
+            && table.stdout.contains("(2 h ago)")
+            && table.stdout.contains("the oldest events expire in ~21 h"),
+        "{}",
+        table.stdout
+    );
+    let unknown = evt(&["describe", "no-such-topic-anywhere"]);
+    unknown.expect_code(2);
+    assert!(unknown.stderr.contains("not found"), "{}", unknown.stderr);
+}
+
+#[test]
+fn offsets_at_a_time_per_partition() {
+    let base = now_ms() - 3_600_000;
+    let topic = seeded("inspect-offsets", &[10, 5], base);
+    let at = format!("@{}", base + 3 * 60_000 + 1);
+    let run = evt(&["offsets", &topic, "--at", &at, "--format", "json"]);
+    run.ok();
+    let v = json(&run.stdout);
+    let offsets: Vec<(i64, i64, i64)> = v["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["partition"].as_i64().unwrap(),
+                p["offset"].as_i64().unwrap(),
+                p["high"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(offsets, [(0, 4, 10), (1, 4, 5)]);
+    let relative = evt(&[
+        "offsets", &topic, "--at", "-2", "-p", "0", "--format", "json",
+    ]);
+    relative.ok();
+    assert_eq!(json(&relative.stdout)["partitions"][0]["offset"], 8);
+    let bad = evt(&["offsets", &topic, "--at", "yesterdayish"]);
+    bad.expect_code(2);
+}
+
+#[test]
+fn lag_in_events_and_time_with_exit_codes_for_alerts() {
+    let now = now_ms();
+    let base = now - 600_000;
+    // p0: 10 events a minute apart; p1: 4; p2: one event stamped an hour in the future.
+    let topic = unique_topic("inspect-lag");
+    create_topic(&topic, 3);
+    let mut records: Vec<Record> = (0..10)
+        .map(|i| Record::json(0, "k", "{}", base + i * 60_000))
+        .collect();
+    records.extend((0..4).map(|i| Record::json(1, "k", "{}", base + i * 60_000)));
+    records.push(Record::json(2, "k", "{}", now + 3_600_000));
+    produce(&topic, &records);
+    let group = format!("{topic}-billing");
+    // Next to read: p0 offset 6 (4 left), p1 caught up, p2 offset 0 (the future event).
+    commit(&broker().addr, &group, &topic, &[(0, 6), (1, 4), (2, 0)]);
+    let run = evt(&["lag", &group, "--format", "json"]);
+    run.ok();
+    let v = json(&run.stdout);
+    let g = &v["groups"][0];
+    assert_eq!(g["group"], group.as_str());
+    let parts = g["partitions"].as_array().unwrap();
+    let p = |n: usize| &parts[n];
+    assert_eq!(
+        (
+            p(0)["committed"].as_i64(),
+            p(0)["end"].as_i64(),
+            p(0)["lag"].as_i64()
+        ),
+        (Some(6), Some(10), Some(4))
+    );
+    // The first unconsumed event is offset 6, stamped base + 6 min: within a second.
+    let expected_age = v["time_ms"].as_i64().unwrap() - (base + 6 * 60_000);
+    let age = p(0)["lag_ms"].as_i64().unwrap();
+    assert!(
+        (age - expected_age).abs() <= 1000,
+        "age {age}, expected {expected_age}"
+    );
+    assert_eq!(
+        (p(1)["lag"].as_i64(), p(1)["lag_ms"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(p(1)["status"], "caught up");
+    assert_eq!(
+        (p(2)["lag"].as_i64(), p(2)["lag_ms"].as_i64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(p(2)["clock_skew"], true);
+    assert_eq!(g["lag"], 5);
+    assert_eq!(g["status"], "behind");
+    // Alerts: over the limits exits 1, within them 0.
+    evt(&["lag", &group, "--max-lag", "4"]).expect_code(1);
+    evt(&["lag", &group, "--max-lag", "5"]).ok();
+    evt(&["lag", &group, "--max-lag-time", "1m"]).expect_code(1);
+    evt(&["lag", &group, "--max-lag-time", "1h"]).ok();
+    // Two samples while nothing moves: behind and not committing is "stopped".
+    let watched = evt(&[
+        "lag",
+        &group,
+        "--watch",
+        "200ms",
+        "--samples",
+        "2",
+        "--format",
+        "json",
+    ]);
+    watched.ok();
+    let last = watched.stdout.lines().last().unwrap();
+    assert_eq!(
+        json(last)["groups"][0]["status"],
+        "stopped",
+        "{}",
+        watched.stdout
+    );
+    // The table names the group, and a typo gets a suggestion.
+    let table = evt(&["lag", &group]);
+    table.ok();
+    assert!(
+        table.stdout.contains("behind") && table.stdout.contains("clock skew"),
+        "{}",
+        table.stdout
+    );
+    let typo = evt(&["lag", &group[..group.len() - 1]]);
+    typo.expect_code(2);
+    assert!(typo.stderr.contains("did you mean"), "{}", typo.stderr);
+}
+
+#[test]
+fn groups_lists_groups_and_the_topics_they_committed_for() {
+    let topic = seeded("inspect-groups", &[3], now_ms() - 60_000);
+    let group = format!("{topic}-shipping");
+    commit(&broker().addr, &group, &topic, &[(0, 1)]);
+    let run = evt(&["groups", &group, "--format", "json"]);
+    run.ok();
+    let v = json(&run.stdout);
+    assert_eq!(v["groups"][0]["group"], group.as_str());
+    assert_eq!(v["groups"][0]["topics"], serde_json::json!([topic]));
+}
+
+/// librdkafka's mock cluster (the playground's broker) lists no groups and answers no
+/// DescribeConfigs: lag still works for named groups, and configs say they are not reported.
+#[test]
+fn on_the_mock_cluster_named_groups_and_unreported_configs() {
+    let mock = evt::broker::mock::MockBroker::start(1).unwrap();
+    mock.create_topic("events", 2).unwrap();
+    let writer = evt::broker::produce::Writer::new(mock.bootstrap(), &[]).unwrap();
+    for i in 0..6 {
+        let mut e = evt::event::Event::new(evt::event::Origin::Made { by: "test", seq: i });
+        e.value = Some(b"{}".to_vec());
+        e.timestamp = Some(now_ms() - 1000);
+        e.topic = Some("events".into());
+        e.partition = Some((i % 2) as i32);
+        writer.send(&e).unwrap();
+    }
+    writer.flush(Duration::from_secs(10)).unwrap();
+    commit(mock.bootstrap(), "audit", "events", &[(0, 1), (1, 3)]);
+    let mut command = evt_command();
+    command
+        .args(["-b", mock.bootstrap(), "lag", "audit", "--format", "json"])
+        .arg("--all-partitions");
+    let run = run(command);
+    run.ok();
+    let g = &json(&run.stdout)["groups"][0];
+    assert_eq!(g["lag"], 2);
+    let mut command = evt_command();
+    command.args(["-b", mock.bootstrap(), "describe", "events"]);
+    let described = crate::harness::run(command);
+    described.ok();
+    assert!(
+        described
+            .stdout
+            .contains("configs: not reported by this broker"),
+        "{}",
+        described.stdout
+    );
+}
