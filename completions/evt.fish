@@ -39,6 +39,11 @@ complete -c evt -n "__fish_evt_needs_command" -f -a "replay" -d 'Copy a window o
 complete -c evt -n "__fish_evt_needs_command" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
 complete -c evt -n "__fish_evt_needs_command" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
 complete -c evt -n "__fish_evt_needs_command" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
+complete -c evt -n "__fish_evt_needs_command" -f -a "topics" -d 'List topics: partitions, replication, events between watermarks, retention'
+complete -c evt -n "__fish_evt_needs_command" -f -a "describe" -d 'Describe topics: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires'
+complete -c evt -n "__fish_evt_needs_command" -f -a "offsets" -d 'The offset of every partition at a position of the grammar (time, offset, relative)'
+complete -c evt -n "__fish_evt_needs_command" -f -a "groups" -d 'List consumer groups: state, members, protocol, topics with committed offsets'
+complete -c evt -n "__fish_evt_needs_command" -f -a "lag" -d 'Consumer lag per partition, in events and in time (the age of the first unconsumed event), with each group\'s status'
 complete -c evt -n "__fish_evt_needs_command" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
 complete -c evt -n "__fish_evt_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c evt -n "__fish_evt_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
@@ -241,6 +246,69 @@ complete -c evt -n "__fish_evt_using_subcommand diff" -l playground -d 'Start th
 complete -c evt -n "__fish_evt_using_subcommand diff" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand topics" -l format -r -f -a "table\t'A table for people'
+json\t'JSON for machines (field names are stable and documented in the README)'"
+complete -c evt -n "__fish_evt_using_subcommand topics" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand topics" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand topics" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand topics" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand topics" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand topics" -l all -d 'Also internal topics (__consumer_offsets, _schemas, …)'
+complete -c evt -n "__fish_evt_using_subcommand topics" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand topics" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand topics" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand topics" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand describe" -l format -r -f -a "table\t'A table for people'
+json\t'JSON for machines (field names are stable and documented in the README)'"
+complete -c evt -n "__fish_evt_using_subcommand describe" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand describe" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand describe" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand describe" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand describe" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand describe" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand describe" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand describe" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand offsets" -l at -d 'The position (the --from grammar: 2h, 2026-11-24T14:05, @EPOCH_MS, -100, 1234, end)' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s p -l partition -d 'Only these partitions, comma separated' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -l format -r -f -a "table\t'A table for people'
+json\t'JSON for machines (field names are stable and documented in the README)'"
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand offsets" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand groups" -l format -r -f -a "table\t'A table for people'
+json\t'JSON for machines (field names are stable and documented in the README)'"
+complete -c evt -n "__fish_evt_using_subcommand groups" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand groups" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand groups" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand groups" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand groups" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand groups" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand groups" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand groups" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand groups" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand lag" -l max-lag -d 'Exit 1 when a group is more than N events behind (its total over partitions)' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -l max-lag-time -d 'Exit 1 when a group\'s oldest unconsumed event is older than this (e.g. 5m, 30s)' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -l watch -d 'Sample again every INTERVAL (default 5s) until Ctrl-C, refreshing in place on a terminal; the status then follows the samples (stalled, stopped, rewind, …)' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -l samples -d 'With --watch: stop after N samples (exit as without --watch)' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -l format -r -f -a "table\t'A table for people'
+json\t'JSON for machines (field names are stable and documented in the README)'"
+complete -c evt -n "__fish_evt_using_subcommand lag" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand lag" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -l all-partitions -d 'Show every partition, also those caught up'
+complete -c evt -n "__fish_evt_using_subcommand lag" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand lag" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand lag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand lag" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand playground" -l rate -d 'Live events per second after the history (0 for none)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l history -d 'How much backdated history to write first (e.g. 24h, 2h, 0s)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l seed -d 'Seed of the demo generator: the same seed tells the same story' -r
@@ -275,13 +343,18 @@ complete -c evt -n "__fish_evt_using_subcommand man" -l playground -d 'Start the
 complete -c evt -n "__fish_evt_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand man" -s h -l help -d 'Print help'
 complete -c evt -n "__fish_evt_using_subcommand man" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "topics" -d 'List topics: partitions, replication, events between watermarks, retention'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "describe" -d 'Describe topics: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "offsets" -d 'The offset of every partition at a position of the grammar (time, offset, relative)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "groups" -d 'List consumer groups: state, members, protocol, topics with committed offsets'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "lag" -d 'Consumer lag per partition, in events and in time (the age of the first unconsumed event), with each group\'s status'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -283,6 +283,115 @@ envelope\:"Value, key, headers and timestamp"))' \
 ':right -- The right side, the same way:_default' \
 && ret=0
 ;;
+(topics)
+_arguments "${_arguments_options[@]}" : \
+'--format=[]:FORMAT:((table\:"A table for people"
+json\:"JSON for machines (field names are stable and documented in the README)"))' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--all[Also internal topics (__consumer_offsets, _schemas, …)]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::glob -- Only topics whose name matches this glob (e.g. '\''orders*'\''):_default' \
+&& ret=0
+;;
+(describe)
+_arguments "${_arguments_options[@]}" : \
+'--format=[]:FORMAT:((table\:"A table for people"
+json\:"JSON for machines (field names are stable and documented in the README)"))' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::topics -- Topics to describe:_default' \
+&& ret=0
+;;
+(offsets)
+_arguments "${_arguments_options[@]}" : \
+'--at=[The position (the --from grammar\: 2h, 2026-11-24T14\:05, @EPOCH_MS, -100, 1234, end)]:POS:_default' \
+'*-p+[Only these partitions, comma separated]:LIST:_default' \
+'*--partition=[Only these partitions, comma separated]:LIST:_default' \
+'--format=[]:FORMAT:((table\:"A table for people"
+json\:"JSON for machines (field names are stable and documented in the README)"))' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::topics -- Topics:_default' \
+&& ret=0
+;;
+(groups)
+_arguments "${_arguments_options[@]}" : \
+'--format=[]:FORMAT:((table\:"A table for people"
+json\:"JSON for machines (field names are stable and documented in the README)"))' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::glob -- Only groups whose id matches this glob:_default' \
+&& ret=0
+;;
+(lag)
+_arguments "${_arguments_options[@]}" : \
+'--max-lag=[Exit 1 when a group is more than N events behind (its total over partitions)]:N:_default' \
+'--max-lag-time=[Exit 1 when a group'\''s oldest unconsumed event is older than this (e.g. 5m, 30s)]:DURATION:_default' \
+'--watch=[Sample again every INTERVAL (default 5s) until Ctrl-C, refreshing in place on a terminal; the status then follows the samples (stalled, stopped, rewind, …)]::INTERVAL:_default' \
+'--samples=[With --watch\: stop after N samples (exit as without --watch)]:N:_default' \
+'--format=[]:FORMAT:((table\:"A table for people"
+json\:"JSON for machines (field names are stable and documented in the README)"))' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--all-partitions[Show every partition, also those caught up]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::groups -- Groups (globs allowed); all groups when none is given:_default' \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 '--rate=[Live events per second after the history (0 for none)]:N/s:_default' \
@@ -378,6 +487,26 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(topics)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(describe)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(offsets)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(groups)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(lag)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (playground)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -412,6 +541,11 @@ _evt_commands() {
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
+'topics:List topics\: partitions, replication, events between watermarks, retention' \
+'describe:Describe topics\: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires' \
+'offsets:The offset of every partition at a position of the grammar (time, offset, relative)' \
+'groups:List consumer groups\: state, members, protocol, topics with committed offsets' \
+'lag:Consumer lag per partition, in events and in time (the age of the first unconsumed event), with each group'\''s status' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -424,10 +558,20 @@ _evt__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'evt completions commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__describe_commands] )) ||
+_evt__subcmd__describe_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt describe commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__diff_commands] )) ||
 _evt__subcmd__diff_commands() {
     local commands; commands=()
     _describe -t commands 'evt diff commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__groups_commands] )) ||
+_evt__subcmd__groups_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt groups commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__help_commands] )) ||
 _evt__subcmd__help_commands() {
@@ -438,6 +582,11 @@ _evt__subcmd__help_commands() {
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
+'topics:List topics\: partitions, replication, events between watermarks, retention' \
+'describe:Describe topics\: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires' \
+'offsets:The offset of every partition at a position of the grammar (time, offset, relative)' \
+'groups:List consumer groups\: state, members, protocol, topics with committed offsets' \
+'lag:Consumer lag per partition, in events and in time (the age of the first unconsumed event), with each group'\''s status' \
 'playground:Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C' \
 'completions:Print a shell completion script (bash, zsh, fish, powershell, elvish)' \
 'man:Print the man page, or write one page per command into a directory' \
@@ -450,20 +599,40 @@ _evt__subcmd__help__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'evt help completions commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__help__subcmd__describe_commands] )) ||
+_evt__subcmd__help__subcmd__describe_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help describe commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__help__subcmd__diff_commands] )) ||
 _evt__subcmd__help__subcmd__diff_commands() {
     local commands; commands=()
     _describe -t commands 'evt help diff commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__groups_commands] )) ||
+_evt__subcmd__help__subcmd__groups_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help groups commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__help__subcmd__help_commands] )) ||
 _evt__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'evt help help commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__help__subcmd__lag_commands] )) ||
+_evt__subcmd__help__subcmd__lag_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help lag commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__help__subcmd__man_commands] )) ||
 _evt__subcmd__help__subcmd__man_commands() {
     local commands; commands=()
     _describe -t commands 'evt help man commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__help__subcmd__offsets_commands] )) ||
+_evt__subcmd__help__subcmd__offsets_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help offsets commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__help__subcmd__playground_commands] )) ||
 _evt__subcmd__help__subcmd__playground_commands() {
@@ -490,15 +659,30 @@ _evt__subcmd__help__subcmd__tail_commands() {
     local commands; commands=()
     _describe -t commands 'evt help tail commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__help__subcmd__topics_commands] )) ||
+_evt__subcmd__help__subcmd__topics_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help topics commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__help__subcmd__validate_commands] )) ||
 _evt__subcmd__help__subcmd__validate_commands() {
     local commands; commands=()
     _describe -t commands 'evt help validate commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__lag_commands] )) ||
+_evt__subcmd__lag_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt lag commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__man_commands] )) ||
 _evt__subcmd__man_commands() {
     local commands; commands=()
     _describe -t commands 'evt man commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__offsets_commands] )) ||
+_evt__subcmd__offsets_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt offsets commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__playground_commands] )) ||
 _evt__subcmd__playground_commands() {
@@ -524,6 +708,11 @@ _evt__subcmd__replay_commands() {
 _evt__subcmd__tail_commands() {
     local commands; commands=()
     _describe -t commands 'evt tail commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__topics_commands] )) ||
+_evt__subcmd__topics_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt topics commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__validate_commands] )) ||
 _evt__subcmd__validate_commands() {

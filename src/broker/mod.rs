@@ -220,13 +220,20 @@ pub trait Broker: Send + Sync {
     /// Every consumer group; with `describe`, also its members and protocol where the
     /// broker describes groups.
     fn groups(&self, describe: bool) -> anyhow::Result<Vec<Group>>;
-    /// The offsets `group` has committed for `partitions` (topic, partition); partitions
-    /// without a commit are left out.
+    /// The offsets each of `groups` has committed for `partitions` (topic, partition), in
+    /// the order of `groups`; partitions without a commit are left out.
     fn committed(
         &self,
-        group: &str,
+        groups: &[String],
         partitions: &[(String, i32)],
-    ) -> anyhow::Result<Vec<Committed>>;
+    ) -> anyhow::Result<Vec<Vec<Committed>>>;
+    /// The timestamp of the first record at or after each of several offsets per partition
+    /// of `topic`, read in one pass (offsets with nothing at or after them are left out).
+    fn timestamps_at(
+        &self,
+        topic: &str,
+        wanted: &HashMap<i32, Vec<i64>>,
+    ) -> anyhow::Result<HashMap<(i32, i64), i64>>;
     /// The value of header `name` on the record at each requested offset.
     fn headers_at(
         &self,

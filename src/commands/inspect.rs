@@ -272,12 +272,11 @@ pub fn groups(connection: &Connection, job: GroupsJob, stop: &Stop) -> anyhow::R
     let layout = broker.layout()?;
     let partitions = all_partitions(&layout);
     let mut rows = Vec::new();
-    for g in groups.iter().filter(|g| job.names.keeps(&g.id)) {
-        let topics: BTreeSet<String> = broker
-            .committed(&g.id, &partitions)?
-            .into_iter()
-            .map(|c| c.topic)
-            .collect();
+    let chosen: Vec<&Group> = groups.iter().filter(|g| job.names.keeps(&g.id)).collect();
+    let ids: Vec<String> = chosen.iter().map(|g| g.id.clone()).collect();
+    let committed = broker.committed(&ids, &partitions)?;
+    for (g, offsets) in chosen.into_iter().zip(committed) {
+        let topics: BTreeSet<String> = offsets.into_iter().map(|c| c.topic).collect();
         let described = g.members.is_some();
         rows.push(GroupRow {
             id: g.id.clone(),
@@ -311,8 +310,9 @@ fn sample(
     let mut committed = Vec::with_capacity(groups.len());
     let mut topics: BTreeSet<String> = BTreeSet::new();
     let mut uncommitted: HashMap<&str, Vec<(String, i32)>> = HashMap::new();
-    for group in groups {
-        let offsets = broker.committed(&group.id, &partitions)?;
+    let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+    let fetched = broker.committed(&ids, &partitions)?;
+    for (group, offsets) in groups.iter().zip(fetched) {
         topics.extend(offsets.iter().map(|c| c.topic.clone()));
         // Partitions assigned to a member that the group never committed for.
         let assigned = group
@@ -340,8 +340,9 @@ fn sample(
             .find(|p| *p.topic == *topic && p.partition == partition)
             .map_or((0, 0), |p| (p.low, p.high))
     };
-    // The first unconsumed record of every lagging partition, one fetch round per topic.
-    let mut wanted: HashMap<String, HashMap<i32, i64>> = HashMap::new();
+    // The first unconsumed record of every lagging partition: one pass per topic, all
+    // groups' offsets at once.
+    let mut wanted: HashMap<String, HashMap<i32, Vec<i64>>> = HashMap::new();
     for (_, offsets) in &committed {
         for c in offsets {
             let (low, high) = log(&c.topic, c.partition);
@@ -349,40 +350,16 @@ fn sample(
                 wanted
                     .entry(c.topic.clone())
                     .or_default()
-                    .insert(c.partition, next);
+                    .entry(c.partition)
+                    .or_default()
+                    .push(next);
             }
         }
     }
-    // Groups that want different offsets of one partition: one lookup per distinct offset.
     let mut stamps: HashMap<(String, i32, i64), i64> = HashMap::new();
-    for (topic, _) in wanted.iter() {
-        let mut rounds: Vec<HashMap<i32, i64>> = Vec::new();
-        for (_, offsets) in &committed {
-            for c in offsets.iter().filter(|c| &c.topic == topic) {
-                let (low, high) = log(&c.topic, c.partition);
-                let Some(next) = PartitionLag::next_to_read(Some(c.offset), low, high) else {
-                    continue;
-                };
-                if stamps.contains_key(&(topic.clone(), c.partition, next))
-                    || rounds.iter().any(|r| r.get(&c.partition) == Some(&next))
-                {
-                    continue;
-                }
-                match rounds.iter_mut().find(|r| !r.contains_key(&c.partition)) {
-                    Some(round) => {
-                        round.insert(c.partition, next);
-                    }
-                    None => rounds.push(HashMap::from([(c.partition, next)])),
-                }
-            }
-        }
-        for round in rounds {
-            let found = broker.records_at(topic, &round)?;
-            for (partition, asked) in round {
-                if let Some(Some((_, ts))) = found.get(&partition) {
-                    stamps.insert((topic.clone(), partition, asked), *ts);
-                }
-            }
+    for (topic, offsets) in &wanted {
+        for ((partition, offset), ts) in broker.timestamps_at(topic, offsets)? {
+            stamps.insert((topic.clone(), partition, offset), ts);
         }
     }
     let now = now_ms();

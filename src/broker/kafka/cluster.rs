@@ -9,7 +9,6 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{Offset, TopicPartitionList};
 
 use crate::broker::cluster::parse_assignment;
 use crate::broker::{Committed, Configs, Connection, Group, Member, Placement, TopicLayout};
@@ -233,48 +232,136 @@ fn list_groups(
     }
 }
 
-/// The offsets `group` committed for `partitions`: one OffsetFetch through a client that
-/// names the group but never joins it (nothing is assigned, nothing committed).
+/// The offsets each of `groups` committed for `partitions`, in the order of `groups`:
+/// the Admin API's ListConsumerGroupOffsets (OffsetFetch through each group's
+/// coordinator, which rust-rdkafka does not wrap), every group's request in flight at once
+/// on one client; nothing joins a group or commits.
 pub fn committed(
+    consumer: &BaseConsumer,
     connection: &Connection,
-    group: &str,
+    groups: &[String],
     partitions: &[(String, i32)],
-) -> anyhow::Result<Vec<Committed>> {
-    if partitions.is_empty() {
+) -> anyhow::Result<Vec<Vec<Committed>>> {
+    use rdkafka::bindings as rd;
+    use std::ffi::{CStr, CString};
+    if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let consumer: BaseConsumer = super::client_config(
-        connection,
-        &[
-            ("group.id", group),
-            ("enable.auto.commit", "false"),
-            ("enable.auto.offset.store", "false"),
-        ],
-    )
-    .create()
-    .map_err(|e| super::client_error("a Kafka client", e, &connection.properties))?;
-    let mut tpl = TopicPartitionList::with_capacity(partitions.len());
-    for (topic, partition) in partitions {
-        tpl.add_partition(topic, *partition);
+    if partitions.is_empty() {
+        return Ok(vec![Vec::new(); groups.len()]);
     }
-    let answer = consumer
-        .committed_offsets(tpl, connection.timeout)
-        .map_err(|e| {
-            EvtError::broker(format!(
-                "cannot read the offsets group '{group}' committed ({e}); check that the broker at {} is up, and raise --timeout if it is slow",
-                connection.brokers
-            ))
-        })?;
-    Ok(answer
-        .elements()
+    let timeout_ms = i32::try_from(connection.timeout.as_millis()).unwrap_or(i32::MAX);
+    let failed = |group: &str, why: String| -> anyhow::Error {
+        EvtError::broker(format!(
+            "cannot read the offsets group '{group}' committed ({why}); check that the broker at {} is up, and raise --timeout if it is slow",
+            connection.brokers
+        ))
+    };
+    let names: Vec<CString> = groups
         .iter()
-        .filter_map(|e| match e.offset() {
-            Offset::Offset(offset) if offset >= 0 => Some(Committed {
-                topic: e.topic().to_string(),
-                partition: e.partition(),
-                offset,
-            }),
-            _ => None,
-        })
+        .map(|g| CString::new(g.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| EvtError::usage("a group id cannot hold a NUL character"))?;
+    let topics: Vec<(CString, i32)> = partitions
+        .iter()
+        .map(|(t, p)| CString::new(t.as_str()).map(|t| (t, *p)))
+        .collect::<Result<_, _>>()
+        .map_err(|_| EvtError::usage("a topic name cannot hold a NUL character"))?;
+    let mut answers: HashMap<String, Vec<Committed>> = HashMap::new();
+    // SAFETY: every object is created by librdkafka for the client `consumer` owns, and
+    // destroyed on every path below; strings are copied out before their event is destroyed.
+    unsafe {
+        let rk = consumer.client().native_ptr();
+        let queue = rd::rd_kafka_queue_new(rk);
+        let options = rd::rd_kafka_AdminOptions_new(
+            rk,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+        );
+        let mut errstr = [0 as std::ffi::c_char; 256];
+        rd::rd_kafka_AdminOptions_set_request_timeout(
+            options,
+            timeout_ms,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        );
+        // librdkafka takes one group per request: all of them are sent before any answer is
+        // awaited.
+        for name in &names {
+            let tpl = rd::rd_kafka_topic_partition_list_new(topics.len() as i32);
+            for (topic, partition) in &topics {
+                rd::rd_kafka_topic_partition_list_add(tpl, topic.as_ptr(), *partition);
+            }
+            let mut request = rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), tpl);
+            rd::rd_kafka_topic_partition_list_destroy(tpl);
+            rd::rd_kafka_ListConsumerGroupOffsets(rk, &mut request, 1, options, queue);
+            rd::rd_kafka_ListConsumerGroupOffsets_destroy(request);
+        }
+        rd::rd_kafka_AdminOptions_destroy(options);
+        let mut error = None;
+        for _ in 0..names.len() {
+            let event = rd::rd_kafka_queue_poll(queue, timeout_ms.saturating_add(1000));
+            if event.is_null() {
+                error.get_or_insert_with(|| {
+                    failed(
+                        &groups[0],
+                        format!("no answer within {:?}", connection.timeout),
+                    )
+                });
+                break;
+            }
+            if rd::rd_kafka_event_error(event)
+                != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
+            {
+                let why = CStr::from_ptr(rd::rd_kafka_event_error_string(event))
+                    .to_string_lossy()
+                    .into_owned();
+                error.get_or_insert_with(|| failed(&groups[0], why));
+                rd::rd_kafka_event_destroy(event);
+                continue;
+            }
+            let result = rd::rd_kafka_event_ListConsumerGroupOffsets_result(event);
+            let mut count = 0usize;
+            let results = rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut count);
+            for i in 0..count {
+                let group = *results.add(i);
+                let name = CStr::from_ptr(rd::rd_kafka_group_result_name(group))
+                    .to_string_lossy()
+                    .into_owned();
+                let group_error = rd::rd_kafka_group_result_error(group);
+                if !group_error.is_null() {
+                    let why = CStr::from_ptr(rd::rd_kafka_error_string(group_error))
+                        .to_string_lossy()
+                        .into_owned();
+                    error.get_or_insert_with(|| failed(&name, why));
+                    continue;
+                }
+                let list = rd::rd_kafka_group_result_partitions(group);
+                let mut offsets = Vec::new();
+                if !list.is_null() {
+                    for j in 0..(*list).cnt.max(0) as usize {
+                        let e = &*(*list).elems.add(j);
+                        if e.offset >= 0
+                            && e.err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
+                        {
+                            offsets.push(Committed {
+                                topic: CStr::from_ptr(e.topic).to_string_lossy().into_owned(),
+                                partition: e.partition,
+                                offset: e.offset,
+                            });
+                        }
+                    }
+                }
+                answers.insert(name, offsets);
+            }
+            rd::rd_kafka_event_destroy(event);
+        }
+        rd::rd_kafka_queue_destroy(queue);
+        if let Some(error) = error {
+            return Err(error);
+        }
+    }
+    Ok(groups
+        .iter()
+        .map(|g| answers.remove(g).unwrap_or_default())
         .collect())
 }

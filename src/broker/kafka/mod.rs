@@ -115,10 +115,10 @@ impl Broker for Kafka {
 
     fn committed(
         &self,
-        group: &str,
+        groups: &[String],
         partitions: &[(String, i32)],
-    ) -> anyhow::Result<Vec<Committed>> {
-        cluster::committed(&self.connection, group, partitions)
+    ) -> anyhow::Result<Vec<Vec<Committed>>> {
+        cluster::committed(&self.consumer, &self.connection, groups, partitions)
     }
 
     fn records_at(
@@ -127,6 +127,14 @@ impl Broker for Kafka {
         wanted: &HashMap<i32, i64>,
     ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>> {
         self.with_probe(|p| p.records_at(topic, wanted))
+    }
+
+    fn timestamps_at(
+        &self,
+        topic: &str,
+        wanted: &HashMap<i32, Vec<i64>>,
+    ) -> anyhow::Result<HashMap<(i32, i64), i64>> {
+        self.with_probe(|p| p.timestamps_at(topic, wanted))
     }
 
     fn headers_at(

@@ -213,4 +213,106 @@ impl Probe {
         }
         Ok(found)
     }
+
+    /// The timestamp of the first record at or after each wanted offset (per partition,
+    /// any number of offsets), in one pass: each partition is read from its smallest wanted
+    /// offset, and jumps ahead (a seek) only over gaps of more than [`SCAN`] records, so
+    /// offsets close together cost one fetch. Offsets with no record at or after them (the
+    /// end) are left out of the answer.
+    pub fn timestamps_at(
+        &mut self,
+        topic: &str,
+        wanted: &HashMap<i32, Vec<i64>>,
+    ) -> anyhow::Result<HashMap<(i32, i64), i64>> {
+        self.rounds += 1;
+        struct Part {
+            offsets: Vec<i64>,
+            /// The first offset not yet resolved.
+            next: usize,
+            /// The last offset sought, so that records already on their way after a seek do
+            /// not cause another.
+            sought: i64,
+        }
+        let mut parts: HashMap<i32, Part> = HashMap::new();
+        let mut tpl = TopicPartitionList::new();
+        for (p, offsets) in wanted {
+            let mut offsets = offsets.clone();
+            offsets.sort_unstable();
+            offsets.dedup();
+            let Some(&first) = offsets.first() else {
+                continue;
+            };
+            tpl.add_partition_offset(topic, *p, Offset::Offset(first))
+                .map_err(|e| EvtError::broker(format!("cannot probe {topic}/{p}: {e}")))?;
+            parts.insert(
+                *p,
+                Part {
+                    offsets,
+                    next: 0,
+                    sought: first,
+                },
+            );
+        }
+        let mut out = HashMap::new();
+        if parts.is_empty() {
+            return Ok(out);
+        }
+        self.consumer
+            .assign(&tpl)
+            .map_err(|e| EvtError::broker(format!("cannot probe {topic}: {e}")))?;
+        let mut open = parts.len();
+        let deadline = Instant::now() + self.timeout;
+        while open > 0 {
+            if Instant::now() > deadline {
+                return Err(EvtError::broker(format!(
+                    "no answer from {topic} within {:?} while reading single records",
+                    self.timeout
+                )));
+            }
+            match self.consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(m)) if m.topic() == topic => {
+                    let p = m.partition();
+                    let Some(part) = parts.get_mut(&p) else {
+                        continue;
+                    };
+                    if part.next == part.offsets.len() {
+                        continue;
+                    }
+                    let offset = m.offset();
+                    let ts = m.timestamp().to_millis();
+                    while part.next < part.offsets.len() && part.offsets[part.next] <= offset {
+                        if let Some(ts) = ts {
+                            out.insert((p, part.offsets[part.next]), ts);
+                        }
+                        part.next += 1;
+                    }
+                    match part.offsets.get(part.next) {
+                        None => open -= 1,
+                        Some(&ahead) if ahead > offset + SCAN && part.sought < ahead => {
+                            part.sought = ahead;
+                            self.consumer
+                                .seek(topic, p, Offset::Offset(ahead), self.timeout)
+                                .map_err(|e| {
+                                    EvtError::broker(format!("cannot probe {topic}/{p}: {e}"))
+                                })?;
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Some(Err(KafkaError::PartitionEOF(p))) => {
+                    if let Some(part) = parts.get_mut(&p) {
+                        if part.next < part.offsets.len() {
+                            part.next = part.offsets.len();
+                            open -= 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
 }
+
+/// Records read past rather than sought over, between two wanted offsets of a partition.
+const SCAN: i64 = 500;
