@@ -489,8 +489,9 @@ pub fn lag(connection: &Connection, job: LagJob, stop: &Stop) -> anyhow::Result<
         if job.style == Style::Table && !terminal {
             println!();
         }
+        // Ctrl-C is how a watch ends, as for `evt tail`: the exit is the last sample's.
         if sleep(interval, stop) {
-            return Ok(ExitStatus::Interrupted);
+            return Ok(verdict(&report, &job));
         }
     }
 }

@@ -43,6 +43,15 @@ pub fn span(ms: i64) -> String {
     }
 }
 
+/// `3 h ago`, or for a time ahead of the clock `in 59 min: a future timestamp`.
+fn ago(ms: i64) -> String {
+    if ms < 0 {
+        format!("in {}: a future timestamp, producer clock skew?", span(-ms))
+    } else {
+        format!("{} ago", span(ms))
+    }
+}
+
 /// A time as ISO text (`-` when unknown).
 fn time(ms: Option<i64>) -> String {
     ms.and_then(format_timestamp).unwrap_or_else(|| "-".into())
@@ -210,11 +219,11 @@ impl TopicDescribed {
         match (self.oldest(), self.newest()) {
             (Some(old), Some(new)) => {
                 lines.push(format!(
-                    "you can travel back to {} ({} ago); the newest event is from {} ({} ago); {} events",
+                    "you can travel back to {} ({}); the newest event is from {} ({}); {} events",
                     time(Some(old)),
-                    span(self.now_ms - old),
+                    ago(self.now_ms - old),
                     time(Some(new)),
-                    span(self.now_ms - new),
+                    ago(self.now_ms - new),
                     count(events)
                 ));
             }
