@@ -76,6 +76,23 @@ impl PartitionLag {
     }
 }
 
+/// The partitions assigned to a group's members that it never committed for: they are
+/// shown with no commit (a consumer that never finished its first batch, or commits
+/// elsewhere), sorted and each once.
+pub fn uncommitted<'a>(
+    assigned: impl IntoIterator<Item = &'a (String, i32)>,
+    committed: &[(String, i32)],
+) -> Vec<(String, i32)> {
+    let mut out: Vec<(String, i32)> = assigned
+        .into_iter()
+        .filter(|a| !committed.contains(a))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A group's status, worst last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
@@ -189,6 +206,23 @@ mod tests {
         assert_eq!((p.age_ms, p.skewed), (Some(0), true));
         let none = at(None, 0, 3, None);
         assert_eq!((none.lag, none.age_ms, none.lost), (None, None, 0));
+    }
+
+    #[test]
+    fn assigned_partitions_without_a_commit_are_listed_once() {
+        let assigned = [
+            ("t".to_string(), 1),
+            ("t".into(), 0),
+            ("u".into(), 0),
+            ("t".into(), 1),
+        ];
+        let committed = [("t".to_string(), 0)];
+        assert_eq!(
+            uncommitted(&assigned, &committed),
+            [("t".to_string(), 1), ("u".into(), 0)]
+        );
+        let none = PartitionLag::new(("t", 1), None, (0, 5), None, 0);
+        assert_eq!(partition_status(&[&none]), Status::NoCommits);
     }
 
     #[test]

@@ -320,12 +320,13 @@ fn sample(
             .iter()
             .flatten()
             .flat_map(|m| m.assigned.iter());
-        let missing: BTreeSet<(String, i32)> = assigned
-            .filter(|(t, p)| !offsets.iter().any(|c| &c.topic == t && c.partition == *p))
-            .cloned()
+        let done: Vec<(String, i32)> = offsets
+            .iter()
+            .map(|c| (c.topic.clone(), c.partition))
             .collect();
+        let missing = crate::analysis::lag::uncommitted(assigned, &done);
         topics.extend(missing.iter().map(|(t, _)| t.clone()));
-        uncommitted.insert(&group.id, missing.into_iter().collect());
+        uncommitted.insert(&group.id, missing);
         committed.push((group.id.clone(), offsets));
     }
     let infos: Vec<TopicInfo> = layout

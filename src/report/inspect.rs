@@ -52,6 +52,15 @@ fn ago(ms: i64) -> String {
     }
 }
 
+/// A time for a table cell: `2026-11-20 04:12:09` (UTC, to the second; `-` when unknown).
+fn short_time(ms: Option<i64>) -> String {
+    let full = time(ms);
+    match full.get(..19) {
+        Some(head) if full.len() > 19 => head.replace('T', " "),
+        _ => full,
+    }
+}
+
 /// A time as ISO text (`-` when unknown).
 fn time(ms: Option<i64>) -> String {
     ms.and_then(format_timestamp).unwrap_or_else(|| "-".into())
@@ -278,8 +287,8 @@ impl Report for DescribeReport {
                         p.low.to_string(),
                         p.high.to_string(),
                         count((p.high - p.low).max(0)),
-                        time(p.oldest),
-                        time(p.newest),
+                        short_time(p.oldest),
+                        short_time(p.newest),
                     ]
                 })
                 .collect();
@@ -294,8 +303,8 @@ impl Report for DescribeReport {
                         "low",
                         "high",
                         "events",
-                        "oldest",
-                        "newest",
+                        "oldest (UTC)",
+                        "newest (UTC)",
                     ],
                     rows,
                     &[0, 4, 5, 6],

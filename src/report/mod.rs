@@ -3,7 +3,7 @@
 //! machines, rendered in one place.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, Table};
+use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde_json::{json, Value};
 
 use crate::broker::Plan;
@@ -34,10 +34,14 @@ pub fn render(report: &dyn Report, style: Style) -> String {
     }
 }
 
-/// A table with evt's look: header row, numbers right-aligned in the given columns.
+/// A table with evt's look: header row, numbers right-aligned in the given columns, fitted
+/// to the terminal's width on a terminal (long cells wrap), unchanged when piped.
 pub fn table(header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header);
     for row in rows {
         table.add_row(row);
     }
