@@ -178,16 +178,10 @@ fn list_groups(
     unsafe {
         let rk = consumer.client().native_ptr();
         let queue = rd::rd_kafka_queue_new(rk);
-        let options = rd::rd_kafka_AdminOptions_new(
+        let options = admin_options(
             rk,
             rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
-        );
-        let mut errstr = [0 as std::ffi::c_char; 256];
-        rd::rd_kafka_AdminOptions_set_request_timeout(
-            options,
             timeout_ms,
-            errstr.as_mut_ptr(),
-            errstr.len(),
         );
         rd::rd_kafka_ListConsumerGroups(rk, options, queue);
         let event = rd::rd_kafka_queue_poll(queue, timeout_ms.saturating_add(1000));
@@ -196,11 +190,7 @@ fn list_groups(
         if event.is_null() {
             return Err(failed(format!("no answer within {:?}", connection.timeout)));
         }
-        let code = rd::rd_kafka_event_error(event);
-        if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            let why = CStr::from_ptr(rd::rd_kafka_event_error_string(event))
-                .to_string_lossy()
-                .into_owned();
+        if let Some(why) = event_error(event) {
             rd::rd_kafka_event_destroy(event);
             return Err(failed(why));
         }
@@ -273,16 +263,10 @@ pub fn committed(
     unsafe {
         let rk = consumer.client().native_ptr();
         let queue = rd::rd_kafka_queue_new(rk);
-        let options = rd::rd_kafka_AdminOptions_new(
+        let options = admin_options(
             rk,
             rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
-        );
-        let mut errstr = [0 as std::ffi::c_char; 256];
-        rd::rd_kafka_AdminOptions_set_request_timeout(
-            options,
             timeout_ms,
-            errstr.as_mut_ptr(),
-            errstr.len(),
         );
         // librdkafka takes one group per request: all of them are sent before any answer is
         // awaited.
@@ -309,12 +293,7 @@ pub fn committed(
                 });
                 break;
             }
-            if rd::rd_kafka_event_error(event)
-                != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
-            {
-                let why = CStr::from_ptr(rd::rd_kafka_event_error_string(event))
-                    .to_string_lossy()
-                    .into_owned();
+            if let Some(why) = event_error(event) {
                 error.get_or_insert_with(|| failed(&groups[0], why));
                 rd::rd_kafka_event_destroy(event);
                 continue;
@@ -364,4 +343,45 @@ pub fn committed(
         .iter()
         .map(|g| answers.remove(g).unwrap_or_default())
         .collect())
+}
+
+/// Options for one Admin API call, with its request timeout.
+///
+/// # Safety
+/// `rk` is a live client handle; the caller destroys the options.
+unsafe fn admin_options(
+    rk: *mut rdkafka::bindings::rd_kafka_t,
+    op: rdkafka::bindings::rd_kafka_admin_op_t,
+    timeout_ms: i32,
+) -> *mut rdkafka::bindings::rd_kafka_AdminOptions_t {
+    use rdkafka::bindings as rd;
+    // SAFETY: as the caller promises; errstr outlives the call.
+    unsafe {
+        let options = rd::rd_kafka_AdminOptions_new(rk, op);
+        let mut errstr = [0 as std::ffi::c_char; 256];
+        rd::rd_kafka_AdminOptions_set_request_timeout(
+            options,
+            timeout_ms,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        );
+        options
+    }
+}
+
+/// The error an Admin API result event carries, as text (`None`: it succeeded).
+///
+/// # Safety
+/// `event` is a live event from an Admin API queue.
+unsafe fn event_error(event: *mut rdkafka::bindings::rd_kafka_event_t) -> Option<String> {
+    use rdkafka::bindings as rd;
+    // SAFETY: as the caller promises; the text is copied before the event can go.
+    unsafe {
+        (rd::rd_kafka_event_error(event) != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR)
+            .then(|| {
+                std::ffi::CStr::from_ptr(rd::rd_kafka_event_error_string(event))
+                    .to_string_lossy()
+                    .into_owned()
+            })
+    }
 }
