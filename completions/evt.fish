@@ -39,6 +39,7 @@ complete -c evt -n "__fish_evt_needs_command" -f -a "replay" -d 'Copy a window o
 complete -c evt -n "__fish_evt_needs_command" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
 complete -c evt -n "__fish_evt_needs_command" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
 complete -c evt -n "__fish_evt_needs_command" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
+complete -c evt -n "__fish_evt_needs_command" -f -a "stats" -d 'Diagnose a stream in one pass: counts, rate over time and gaps, keys, payload sizes, duplicates, timestamps out of order, per-key sequence faults'
 complete -c evt -n "__fish_evt_needs_command" -f -a "topics" -d 'List topics: partitions, replication, events between watermarks, retention'
 complete -c evt -n "__fish_evt_needs_command" -f -a "describe" -d 'Describe topics: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires'
 complete -c evt -n "__fish_evt_needs_command" -f -a "offsets" -d 'The offset of every partition at a position of the grammar (time, offset, relative)'
@@ -246,6 +247,38 @@ complete -c evt -n "__fish_evt_using_subcommand diff" -l playground -d 'Start th
 complete -c evt -n "__fish_evt_using_subcommand diff" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand stats" -l id -d 'Duplicates are events with the same value at this path (e.g. .event_id); without it, events whose key and value are both identical' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l seq -d 'A per-key sequence number at this path (e.g. .version): gaps and regressions are counted per key' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l gap -d 'List quiet stretches longer than this (e.g. 30s, 5m)' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l top -d 'How many of the most frequent keys to show' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l fail-on -d 'Exit 1 when any of these is found: duplicates, out-of-order, sequence' -r -f -a "duplicates\t''
+out-of-order\t''
+sequence\t''"
+complete -c evt -n "__fish_evt_using_subcommand stats" -l format -r -f -a "table\t'A table for people'
+json\t'JSON for machines (field names are stable and documented in the README)'"
+complete -c evt -n "__fish_evt_using_subcommand stats" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l until -d 'Where to stop, exclusive (same grammar as --from). Default: the end when evt started' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -s p -l partition -d 'For topics: only these partitions' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
+json\t''
+values\t''"
+complete -c evt -n "__fish_evt_using_subcommand stats" -l key -d 'Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l key-regex -d 'Only events whose key matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l grep -d 'Only events whose key or raw value matches this regular expression' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l header -d 'Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand stats" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l no-prune -d 'Read every partition even with --key (when the producer did not partition by key)'
+complete -c evt -n "__fish_evt_using_subcommand stats" -l playground -d 'Start the demo broker in-process for this one command and read from it'
+complete -c evt -n "__fish_evt_using_subcommand stats" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
+complete -c evt -n "__fish_evt_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evt -n "__fish_evt_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand topics" -l format -r -f -a "table\t'A table for people'
 json\t'JSON for machines (field names are stable and documented in the README)'"
 complete -c evt -n "__fish_evt_using_subcommand topics" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
@@ -343,18 +376,19 @@ complete -c evt -n "__fish_evt_using_subcommand man" -l playground -d 'Start the
 complete -c evt -n "__fish_evt_using_subcommand man" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand man" -s h -l help -d 'Print help'
 complete -c evt -n "__fish_evt_using_subcommand man" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "topics" -d 'List topics: partitions, replication, events between watermarks, retention'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "describe" -d 'Describe topics: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "offsets" -d 'The offset of every partition at a position of the grammar (time, offset, relative)'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "groups" -d 'List consumer groups: state, members, protocol, topics with committed offsets'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "lag" -d 'Consumer lag per partition, in events and in time (the age of the first unconsumed event), with each group\'s status'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff topics describe offsets groups lag playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "read" -d 'Read a bounded window of events (time travel) from topics or files, then exit'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "tail" -d 'Follow new events live, like tail -f, until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "replay" -d 'Copy a window of a topic (or an envelope file) into a sandbox topic, faithfully and safely'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "produce" -d 'Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "validate" -d 'Check events against JSON Schemas: topic windows, or fixture files in CI'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "diff" -d 'Compare two streams (topic windows or files), paired by key, a field or offset, as JSON'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "stats" -d 'Diagnose a stream in one pass: counts, rate over time and gaps, keys, payload sizes, duplicates, timestamps out of order, per-key sequence faults'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "topics" -d 'List topics: partitions, replication, events between watermarks, retention'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "describe" -d 'Describe topics: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "offsets" -d 'The offset of every partition at a position of the grammar (time, offset, relative)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "groups" -d 'List consumer groups: state, members, protocol, topics with committed offsets'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "lag" -d 'Consumer lag per partition, in events and in time (the age of the first unconsumed event), with each group\'s status'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "playground" -d 'Run an embedded broker with demo data (order saga, trades, faults) until Ctrl-C'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c evt -n "__fish_evt_using_subcommand help; and not __fish_seen_subcommand_from read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -283,6 +283,44 @@ envelope\:"Value, key, headers and timestamp"))' \
 ':right -- The right side, the same way:_default' \
 && ret=0
 ;;
+(stats)
+_arguments "${_arguments_options[@]}" : \
+'--id=[Duplicates are events with the same value at this path (e.g. .event_id); without it, events whose key and value are both identical]:PATH:_default' \
+'--seq=[A per-key sequence number at this path (e.g. .version)\: gaps and regressions are counted per key]:PATH:_default' \
+'--gap=[List quiet stretches longer than this (e.g. 30s, 5m)]:DURATION:_default' \
+'--top=[How many of the most frequent keys to show]:N:_default' \
+'*--fail-on=[Exit 1 when any of these is found\: duplicates, out-of-order, sequence]:LIST:(duplicates out-of-order sequence)' \
+'--format=[]:FORMAT:((table\:"A table for people"
+json\:"JSON for machines (field names are stable and documented in the README)"))' \
+'--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
+'--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
+'*-p+[For topics\: only these partitions]:LIST:_default' \
+'*--partition=[For topics\: only these partitions]:LIST:_default' \
+'--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
+'*--key=[Only events with this key, exactly (repeat for any of several keys). Reads only the partition(s) the default partitioner maps the key(s) to, unless --no-prune]:KEY:_default' \
+'--key-regex=[Only events whose key matches this regular expression]:REGEX:_default' \
+'--grep=[Only events whose key or raw value matches this regular expression]:REGEX:_default' \
+'*--header=[Only events with this header (NAME), or with a value matching REGEX (NAME=REGEX)]:NAME[=REGEX]:_default' \
+'*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
+'*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
+'--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--no-prune[Read every partition even with --key (when the producer did not partition by key)]' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::sources -- Topics, or files (`-` is stdin):_default' \
+&& ret=0
+;;
 (topics)
 _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((table\:"A table for people"
@@ -487,6 +525,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(stats)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (topics)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -541,6 +583,7 @@ _evt_commands() {
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
+'stats:Diagnose a stream in one pass\: counts, rate over time and gaps, keys, payload sizes, duplicates, timestamps out of order, per-key sequence faults' \
 'topics:List topics\: partitions, replication, events between watermarks, retention' \
 'describe:Describe topics\: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires' \
 'offsets:The offset of every partition at a position of the grammar (time, offset, relative)' \
@@ -582,6 +625,7 @@ _evt__subcmd__help_commands() {
 'produce:Write envelope lines (JSONL, as evt read prints them) into a topic, byte for byte' \
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
+'stats:Diagnose a stream in one pass\: counts, rate over time and gaps, keys, payload sizes, duplicates, timestamps out of order, per-key sequence faults' \
 'topics:List topics\: partitions, replication, events between watermarks, retention' \
 'describe:Describe topics\: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires' \
 'offsets:The offset of every partition at a position of the grammar (time, offset, relative)' \
@@ -654,6 +698,11 @@ _evt__subcmd__help__subcmd__replay_commands() {
     local commands; commands=()
     _describe -t commands 'evt help replay commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__help__subcmd__stats_commands] )) ||
+_evt__subcmd__help__subcmd__stats_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help stats commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__help__subcmd__tail_commands] )) ||
 _evt__subcmd__help__subcmd__tail_commands() {
     local commands; commands=()
@@ -703,6 +752,11 @@ _evt__subcmd__read_commands() {
 _evt__subcmd__replay_commands() {
     local commands; commands=()
     _describe -t commands 'evt replay commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__stats_commands] )) ||
+_evt__subcmd__stats_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt stats commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__tail_commands] )) ||
 _evt__subcmd__tail_commands() {

@@ -82,6 +82,13 @@ pub enum Command {
     /// Examples: evt diff orders sandbox-orders --from 1h; evt diff fixtures/expected.jsonl orders;
     /// evt diff orders orders --left-from 2h --left-until 1h --right-from 1h --by .order_id
     Diff(DiffArgs),
+    /// Diagnose a stream in one pass: counts, rate over time and gaps, keys, payload sizes,
+    /// duplicates, timestamps out of order, per-key sequence faults.
+    ///
+    /// Exit 1 with --fail-on when a named fault is found. Examples: evt stats orders --from 1d;
+    /// evt stats payments --from 1d --id .event_id --fail-on duplicates;
+    /// evt stats orders --seq .version --from 2h
+    Stats(StatsArgs),
     /// List topics: partitions, replication, events between watermarks, retention.
     ///
     /// Internal topics (names starting with _) are hidden unless --all.
@@ -325,6 +332,59 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Topics, or files (`-` is stdin).
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    /// Duplicates are events with the same value at this path (e.g. .event_id); without
+    /// it, events whose key and value are both identical.
+    #[arg(long, value_name = "PATH")]
+    pub id: Option<String>,
+
+    /// A per-key sequence number at this path (e.g. .version): gaps and regressions are
+    /// counted per key.
+    #[arg(long, value_name = "PATH")]
+    pub seq: Option<String>,
+
+    /// List quiet stretches longer than this (e.g. 30s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub gap: String,
+
+    /// How many of the most frequent keys to show.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
+
+    /// Exit 1 when any of these is found: duplicates, out-of-order, sequence.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_enum)]
+    pub fail_on: Vec<FailOnArg>,
+
+    #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// For topics: only these partitions.
+    #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
+    pub partitions: Vec<i32>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// A fault that makes `evt stats` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Duplicates,
+    OutOfOrder,
+    Sequence,
 }
 
 /// The form of an inspection report.

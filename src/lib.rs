@@ -112,6 +112,7 @@ fn run_blocking(cli: cli::Cli, stop: &Stop) -> anyhow::Result<ExitStatus> {
         Job::Validate(job) => commands::validate::run(connection, job, stop),
         Job::Diff(job) => commands::diff::run(connection, *job, stop),
         Job::Produce(job) => commands::produce::run(connection, &job, stop),
+        Job::Stats(job) => commands::stats::run(connection, *job, stop),
         Job::Topics(job) => commands::inspect::topics(connection, job, stop),
         Job::Describe(job) => commands::inspect::describe(connection, job, stop),
         Job::Offsets(job) => commands::inspect::offsets(connection, job, stop),

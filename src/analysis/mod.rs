@@ -6,3 +6,4 @@ pub mod compare;
 pub mod diff;
 pub mod lag;
 pub mod path;
+pub mod stats;

@@ -8,6 +8,7 @@ pub mod playground;
 pub mod produce;
 pub mod read;
 pub mod replay;
+pub mod stats;
 pub mod validate;
 
 use crate::broker::{self, Broker, Connection};

@@ -271,6 +271,59 @@ pub fn validate_job(
     })
 }
 
+/// `evt stats`.
+pub struct StatsJob {
+    pub request: Request,
+    pub filter: Option<Filter>,
+    pub id: Option<crate::analysis::path::Path>,
+    pub seq: Option<crate::analysis::path::Path>,
+    pub options: crate::analysis::stats::StatsOptions,
+    pub fail_on: Vec<cli::FailOnArg>,
+    pub style: Style,
+}
+
+pub fn stats_job(args: cli::StatsArgs, connection: &Connection) -> anyhow::Result<StatsJob> {
+    let path = |flag: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(|t| {
+                crate::analysis::path::Path::parse(t)
+                    .map_err(|e| EvtError::usage(format!("{flag} '{t}': {e}")))
+            })
+            .transpose()
+    };
+    let gap = crate::position::parse_duration(&args.gap).map_err(|e| {
+        EvtError::usage(format!(
+            "--gap '{}' is not a duration ({e}); write e.g. 30s, 5m",
+            args.gap
+        ))
+    })?;
+    let request = request(
+        sources(&args.sources)?,
+        window(&args.range, args.partitions.clone())?,
+        &args.filter,
+        Mode::Bounded { by_time: true },
+        args.input.input,
+        connection,
+        Headers::ForFilters,
+    );
+    request.check()?;
+    Ok(StatsJob {
+        request,
+        filter: filter(&args.filter)?,
+        id: path("--id", &args.id)?,
+        seq: path("--seq", &args.seq)?,
+        options: crate::analysis::stats::StatsOptions {
+            gap_ms: gap.as_millis() as i64,
+            top: args.top,
+        },
+        fail_on: args.fail_on,
+        style: match args.format {
+            cli::TableFormatArg::Table => Style::Table,
+            cli::TableFormatArg::Json => Style::Json,
+        },
+    })
+}
+
 pub fn produce_job(args: cli::ProduceArgs, connection: &Connection) -> anyhow::Result<ProduceJob> {
     let mut files: Vec<SourceArg> = args.files.iter().cloned().map(SourceArg::File).collect();
     if files.is_empty() {

@@ -10,6 +10,7 @@ use crate::broker::Plan;
 
 pub mod diff;
 pub mod inspect;
+pub mod stats;
 
 /// How a report is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

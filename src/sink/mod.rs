@@ -7,6 +7,7 @@ pub mod diff;
 pub mod print;
 pub mod produce;
 pub mod replay;
+pub mod stats;
 pub mod validate;
 pub mod violations;
 

@@ -1,0 +1,602 @@
+//! `evt stats`: one pass over a stream, in bounded memory, into a report of what is in it and
+//! what is wrong with it: counts per partition, the rate over time and its gaps, keys,
+//! payload sizes, duplicates and ordering faults.
+//!
+//! Memory per part, whatever the stream's length:
+//! - the rate: one counter per minute of the window (a day is 1,440 counters);
+//! - keys: a set of 64-bit key hashes, exact up to [`EXACT_KEYS`] distinct keys, then a
+//!   HyperLogLog estimate (2^14 registers, about 0.8% standard error); the top keys by the
+//!   Space-Saving algorithm over [`TOP_CAPACITY`] counters (exact while there are fewer
+//!   distinct keys, an upper bound with its error beyond);
+//! - sizes: an exact histogram below 64 KiB, power-of-two buckets above;
+//! - duplicates: a map from the 64-bit hash of each id (`--id`) or of key and value to its
+//!   first origin: 1,000,000 distinct ids take about 70 MB. Two different ids with equal
+//!   hashes (odds about n²/2^65: one in 30 million for a million ids) would be reported as
+//!   one; the report shows each duplicate's id, so such a case is visible;
+//! - ordering: the last timestamp per partition, and with `--seq`, the last sequence number
+//!   per key hash.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash};
+
+use crate::event::{Event, Origin};
+
+/// Distinct keys counted exactly before the estimate takes over.
+pub const EXACT_KEYS: usize = 1_000_000;
+/// Counters of the top-keys summary.
+pub const TOP_CAPACITY: usize = 10_000;
+/// Origins kept per finding (the first ones).
+pub const EXAMPLES: usize = 5;
+
+/// A stable hash (fixed seed: the same stream gives the same report).
+fn hash<T: Hash + ?Sized>(value: &T) -> u64 {
+    foldhash::quality::FixedState::with_seed(0x0005_eed0_fe17).hash_one(value)
+}
+
+/// HyperLogLog with 2^14 registers.
+struct HyperLogLog {
+    registers: Vec<u8>,
+}
+
+impl HyperLogLog {
+    const BITS: u32 = 14;
+
+    fn new() -> HyperLogLog {
+        HyperLogLog {
+            registers: vec![0; 1 << Self::BITS],
+        }
+    }
+
+    fn add(&mut self, h: u64) {
+        let index = (h >> (64 - Self::BITS)) as usize;
+        let rest = (h << Self::BITS) | (1 << (Self::BITS - 1));
+        let rank = rest.leading_zeros() as u8 + 1;
+        if rank > self.registers[index] {
+            self.registers[index] = rank;
+        }
+    }
+
+    fn estimate(&self) -> u64 {
+        let m = self.registers.len() as f64;
+        let sum: f64 = self.registers.iter().map(|&r| 2f64.powi(-(r as i32))).sum();
+        let raw = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+        let zeros = self.registers.iter().filter(|&&r| r == 0).count();
+        if raw <= 2.5 * m && zeros > 0 {
+            (m * (m / zeros as f64).ln()).round() as u64
+        } else {
+            raw.round() as u64
+        }
+    }
+}
+
+/// Distinct keys: exact, then estimated.
+struct Cardinality {
+    exact: Option<HashSet<u64>>,
+    sketch: HyperLogLog,
+}
+
+impl Cardinality {
+    fn add(&mut self, h: u64) {
+        self.sketch.add(h);
+        if let Some(set) = &mut self.exact {
+            set.insert(h);
+            if set.len() > EXACT_KEYS {
+                self.exact = None;
+            }
+        }
+    }
+
+    /// The count, and whether it is exact.
+    fn count(&self) -> (u64, bool) {
+        match &self.exact {
+            Some(set) => (set.len() as u64, true),
+            None => (self.sketch.estimate(), false),
+        }
+    }
+}
+
+/// The most frequent keys (Space-Saving): each counter holds a key, its count, and the most
+/// that count may overstate it by.
+struct TopKeys {
+    counters: HashMap<Vec<u8>, (u64, u64)>,
+}
+
+impl TopKeys {
+    fn add(&mut self, key: &[u8]) {
+        if let Some(c) = self.counters.get_mut(key) {
+            c.0 += 1;
+            return;
+        }
+        if self.counters.len() < TOP_CAPACITY {
+            self.counters.insert(key.to_vec(), (1, 0));
+            return;
+        }
+        // Replace the smallest counter: the newcomer inherits its count as possible error.
+        let (smallest, &(count, _)) = self.counters.iter().min_by_key(|(_, c)| c.0).expect("full");
+        let smallest = smallest.clone();
+        self.counters.remove(&smallest);
+        self.counters.insert(key.to_vec(), (count + 1, count));
+    }
+
+    fn top(&self, n: usize) -> Vec<TopKey> {
+        let mut all: Vec<TopKey> = self
+            .counters
+            .iter()
+            .map(|(k, &(count, error))| TopKey {
+                key: k.clone(),
+                count,
+                error,
+            })
+            .collect();
+        all.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        all.truncate(n);
+        all
+    }
+}
+
+/// A key among the most frequent: `count` may overstate by up to `error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopKey {
+    pub key: Vec<u8>,
+    pub count: u64,
+    pub error: u64,
+}
+
+/// Payload sizes: exact below 64 KiB.
+struct Sizes {
+    small: Vec<u64>,
+    /// Power-of-two buckets from 64 KiB (bucket i: sizes below 2^(16+i+1)).
+    large: [u64; 48],
+    min: Option<u64>,
+    max: u64,
+    count: u64,
+}
+
+impl Sizes {
+    fn add(&mut self, size: u64) {
+        if size < 65_536 {
+            self.small[size as usize] += 1;
+        } else {
+            let bucket = (63 - size.leading_zeros()).saturating_sub(16) as usize;
+            self.large[bucket.min(47)] += 1;
+        }
+        self.min = Some(self.min.map_or(size, |m| m.min(size)));
+        self.max = self.max.max(size);
+        self.count += 1;
+    }
+
+    /// The size at quantile `q` (exact below 64 KiB, a bucket's upper bound above).
+    fn quantile(&self, q: f64) -> Option<u64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let mut seen = 0;
+        for (size, n) in self.small.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(size as u64);
+            }
+        }
+        for (i, n) in self.large.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(((1u64 << (16 + i + 1)) - 1).min(self.max));
+            }
+        }
+        Some(self.max)
+    }
+}
+
+/// Where an event came from, as shown.
+pub type Place = String;
+
+/// An id seen more than once, with where each copy was (the first [`EXAMPLES`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The id's text (`--id`), or the key's (key and value identical).
+    pub id: String,
+    pub copies: u64,
+    pub places: Vec<Place>,
+}
+
+/// Timestamps that went backwards within one partition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backwards {
+    pub count: u64,
+    /// The largest step back, in milliseconds, and where.
+    pub worst_ms: i64,
+    pub worst_at: Option<Place>,
+    pub first: Vec<Place>,
+}
+
+/// Per-key sequence faults (`--seq`): a number skipped, or one not above the previous.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeqFault {
+    pub key: String,
+    pub previous: i64,
+    pub seen: i64,
+    pub place: Place,
+}
+
+/// What `evt stats` asks besides counting.
+#[derive(Debug, Clone, Default)]
+pub struct StatsOptions {
+    /// Gaps in the rate longer than this are listed (ms).
+    pub gap_ms: i64,
+    /// Top keys shown.
+    pub top: usize,
+}
+
+/// The accumulator.
+pub struct Stats {
+    options: StatsOptions,
+    pub total: u64,
+    pub per_partition: BTreeMap<String, u64>,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    per_minute: BTreeMap<i64, u64>,
+    /// The latest timestamp seen (arrival order), for gaps.
+    latest_ms: Option<i64>,
+    pub gaps: Vec<(i64, i64)>,
+    keys: Cardinality,
+    top: TopKeys,
+    pub keyless: u64,
+    sizes: Sizes,
+    pub tombstones: u64,
+    pub not_json: u64,
+    /// Identity hash → the first copy's origin.
+    seen: HashMap<u64, Origin>,
+    duplicates: HashMap<u64, Duplicate>,
+    pub duplicate_copies: u64,
+    last_ts: HashMap<String, i64>,
+    pub backwards: Backwards,
+    last_seq: HashMap<u64, i64>,
+    pub seq_gaps: u64,
+    pub seq_regressions: u64,
+    pub seq_faults: Vec<SeqFault>,
+    pub without_seq: u64,
+}
+
+impl Stats {
+    pub fn new(options: StatsOptions) -> Stats {
+        Stats {
+            options,
+            total: 0,
+            per_partition: BTreeMap::new(),
+            first_ms: None,
+            last_ms: None,
+            per_minute: BTreeMap::new(),
+            latest_ms: None,
+            gaps: Vec::new(),
+            keys: Cardinality {
+                exact: Some(HashSet::new()),
+                sketch: HyperLogLog::new(),
+            },
+            top: TopKeys {
+                counters: HashMap::new(),
+            },
+            keyless: 0,
+            sizes: Sizes {
+                small: vec![0; 65_536],
+                large: [0; 48],
+                min: None,
+                max: 0,
+                count: 0,
+            },
+            tombstones: 0,
+            not_json: 0,
+            seen: HashMap::new(),
+            duplicates: HashMap::new(),
+            duplicate_copies: 0,
+            last_ts: HashMap::new(),
+            backwards: Backwards::default(),
+            last_seq: HashMap::new(),
+            seq_gaps: 0,
+            seq_regressions: 0,
+            seq_faults: Vec::new(),
+            without_seq: 0,
+        }
+    }
+
+    /// One event. `partition` names its lane (`orders/2`, or the file); `id` is the
+    /// duplicate identity (the `--id` value's text, else `None`: key and value are used);
+    /// `seq` the `--seq` number when asked.
+    pub fn observe(
+        &mut self,
+        event: &Event,
+        partition: &str,
+        id: Option<&str>,
+        seq: Option<Option<i64>>,
+    ) {
+        self.total += 1;
+        match self.per_partition.get_mut(partition) {
+            Some(n) => *n += 1,
+            None => {
+                self.per_partition.insert(partition.to_string(), 1);
+            }
+        }
+        let mut shown: Option<Place> = None;
+        let at = |shown: &mut Option<Place>| -> Place {
+            shown
+                .get_or_insert_with(|| event.origin.to_string())
+                .clone()
+        };
+        if let Some(ts) = event.timestamp {
+            self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
+            self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
+            *self.per_minute.entry(ts.div_euclid(60_000)).or_default() += 1;
+            if let Some(latest) = self.latest_ms {
+                if ts - latest > self.options.gap_ms && self.options.gap_ms > 0 {
+                    self.gaps.push((latest, ts));
+                }
+            }
+            self.latest_ms = Some(self.latest_ms.map_or(ts, |l| l.max(ts)));
+            match self.last_ts.get_mut(partition) {
+                Some(last) => {
+                    if ts < *last {
+                        let back = &mut self.backwards;
+                        back.count += 1;
+                        if *last - ts > back.worst_ms {
+                            back.worst_ms = *last - ts;
+                            back.worst_at = Some(at(&mut shown));
+                        }
+                        if back.first.len() < EXAMPLES {
+                            back.first.push(at(&mut shown));
+                        }
+                    }
+                    *last = (*last).max(ts);
+                }
+                None => {
+                    self.last_ts.insert(partition.to_string(), ts);
+                }
+            }
+        }
+        match &event.key {
+            Some(key) => {
+                self.keys.add(hash(key.as_slice()));
+                self.top.add(key);
+            }
+            None => self.keyless += 1,
+        }
+        match &event.value {
+            None => self.tombstones += 1,
+            Some(value) => {
+                self.sizes.add(value.len() as u64);
+                if !std::str::from_utf8(value).is_ok_and(crate::limits::is_json) {
+                    self.not_json += 1;
+                }
+            }
+        }
+        // Duplicates: the id, else key and value together.
+        let identity = match id {
+            Some(id) => hash(&(1u8, id)),
+            None => hash(&(0u8, event.key.as_deref(), event.value.as_deref())),
+        };
+        match self.seen.get(&identity) {
+            None => {
+                self.seen.insert(identity, event.origin.clone());
+            }
+            Some(first) => {
+                self.duplicate_copies += 1;
+                let first = first.to_string();
+                let shown_id = id.map(str::to_string).unwrap_or_else(|| {
+                    event.key.as_deref().map_or("(no key)".into(), |k| {
+                        String::from_utf8_lossy(k).into_owned()
+                    })
+                });
+                let entry = self
+                    .duplicates
+                    .entry(identity)
+                    .or_insert_with(|| Duplicate {
+                        id: shown_id,
+                        copies: 1,
+                        places: vec![first],
+                    });
+                entry.copies += 1;
+                if entry.places.len() < EXAMPLES {
+                    entry.places.push(at(&mut shown));
+                }
+            }
+        }
+        // Sequence numbers per key.
+        if let Some(seq) = seq {
+            match seq {
+                None => self.without_seq += 1,
+                Some(n) => {
+                    let key_hash = hash(&event.key.as_deref());
+                    if let Some(previous) = self.last_seq.insert(key_hash, n) {
+                        let fault = if n <= previous {
+                            self.seq_regressions += 1;
+                            true
+                        } else if n > previous + 1 {
+                            self.seq_gaps += 1;
+                            true
+                        } else {
+                            false
+                        };
+                        if fault && self.seq_faults.len() < 20 {
+                            self.seq_faults.push(SeqFault {
+                                key: event.key.as_deref().map_or("(no key)".into(), |k| {
+                                    String::from_utf8_lossy(k).into_owned()
+                                }),
+                                previous,
+                                seen: n,
+                                place: at(&mut shown),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Distinct keys, and whether the count is exact.
+    pub fn distinct_keys(&self) -> (u64, bool) {
+        self.keys.count()
+    }
+
+    pub fn top_keys(&self) -> Vec<TopKey> {
+        self.top.top(self.options.top)
+    }
+
+    /// min, p50, p99, max of the payload sizes (tombstones excluded).
+    pub fn sizes(&self) -> Option<[u64; 4]> {
+        Some([
+            self.sizes.min?,
+            self.sizes.quantile(0.5)?,
+            self.sizes.quantile(0.99)?,
+            self.sizes.max,
+        ])
+    }
+
+    /// Every id seen more than once, most copies first.
+    pub fn duplicates(&self) -> Vec<Duplicate> {
+        let mut all: Vec<Duplicate> = self.duplicates.values().cloned().collect();
+        all.sort_by(|a, b| b.copies.cmp(&a.copies).then_with(|| a.id.cmp(&b.id)));
+        all
+    }
+
+    /// Events per bucket over the window: about `buckets` buckets of a whole number of
+    /// minutes; (bucket start ms, width ms, count), empty buckets included.
+    pub fn rate(&self, buckets: i64) -> Vec<(i64, i64, u64)> {
+        let (Some(&first), Some(&last)) = (
+            self.per_minute.keys().next(),
+            self.per_minute.keys().next_back(),
+        ) else {
+            return Vec::new();
+        };
+        let minutes = last - first + 1;
+        let width = (minutes + buckets - 1) / buckets.max(1);
+        let width = width.max(1);
+        let mut out: Vec<(i64, i64, u64)> = (0..(minutes + width - 1) / width)
+            .map(|i| ((first + i * width) * 60_000, width * 60_000, 0))
+            .collect();
+        for (minute, n) in &self.per_minute {
+            out[((minute - first) / width) as usize].2 += n;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Origin;
+    use std::sync::Arc;
+
+    fn ev_at(key: &str, value: &str, ts: i64, partition: i32, offset: i64) -> Event {
+        Event {
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            timestamp: Some(ts),
+            ..Event::new(Origin::Record {
+                topic: Arc::from(if partition == 9 { "q" } else { "p" }),
+                partition,
+                offset,
+            })
+        }
+    }
+
+    fn ev(key: &str, value: &str, ts: i64) -> Event {
+        ev_at(key, value, ts, 0, ts)
+    }
+
+    fn stats() -> Stats {
+        Stats::new(StatsOptions {
+            gap_ms: 30_000,
+            top: 3,
+        })
+    }
+
+    #[test]
+    fn counts_sizes_keys_and_gaps() {
+        let mut s = stats();
+        let events = [
+            ev("a", r#"{"x":1}"#, 0),
+            ev("b", "not json", 10_000),
+            ev("a", r#"{"x":2}"#, 100_000),
+        ];
+        for e in &events {
+            s.observe(e, "p", None, None);
+        }
+        assert_eq!(s.total, 3);
+        assert_eq!(s.not_json, 1);
+        assert_eq!(s.distinct_keys(), (2, true));
+        assert_eq!(s.top_keys()[0].key, b"a");
+        assert_eq!(s.top_keys()[0].count, 2);
+        assert_eq!(s.sizes(), Some([7, 7, 8, 8]));
+        assert_eq!(s.gaps, [(10_000, 100_000)]);
+        assert_eq!(s.duplicate_copies, 0);
+    }
+
+    #[test]
+    fn duplicates_by_id_and_by_content() {
+        let mut s = stats();
+        s.observe(&ev_at("k", "1", 0, 0, 0), "p/0", Some("e1"), None);
+        s.observe(&ev_at("k", "2", 1, 9, 7), "q/9", Some("e1"), None);
+        s.observe(&ev_at("k", "3", 2, 0, 1), "p/0", Some("e2"), None);
+        let d = s.duplicates();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].id, "e1");
+        assert_eq!(
+            (d[0].copies, d[0].places.clone()),
+            (2, vec!["p/0@0".to_string(), "q/9@7".into()])
+        );
+        let mut s = stats();
+        s.observe(&ev("k", "same", 0), "p/0", None, None);
+        s.observe(&ev("k", "same", 1), "p/0", None, None);
+        s.observe(&ev("k", "other", 2), "p/0", None, None);
+        assert_eq!(s.duplicate_copies, 1);
+        assert_eq!(s.duplicates()[0].id, "k");
+    }
+
+    #[test]
+    fn backwards_timestamps_and_sequences() {
+        let mut s = stats();
+        for (i, ts) in [100, 200, 150, 300, 50].iter().enumerate() {
+            let e = ev_at("k", "1", *ts, 0, i as i64);
+            s.observe(&e, "p/0", Some(&i.to_string()), Some(None));
+        }
+        assert_eq!(s.backwards.count, 2);
+        assert_eq!(s.backwards.worst_ms, 250);
+        assert_eq!(s.backwards.worst_at.as_deref(), Some("p/0@4"));
+        let mut s = stats();
+        for (i, n) in [1, 2, 4, 3, 5].iter().enumerate() {
+            let e = ev_at("k", "v", i as i64, 0, i as i64);
+            s.observe(&e, "p/0", Some(&i.to_string()), Some(Some(*n)));
+        }
+        assert_eq!((s.seq_gaps, s.seq_regressions), (2, 1));
+        assert_eq!(s.seq_faults[0].previous, 2);
+        assert_eq!(s.seq_faults[0].seen, 4);
+    }
+
+    #[test]
+    fn many_keys_are_estimated_within_two_percent() {
+        let mut c = Cardinality {
+            exact: None,
+            sketch: HyperLogLog::new(),
+        };
+        for i in 0..200_000u64 {
+            c.add(hash(&i));
+        }
+        let (n, exact) = c.count();
+        assert!(!exact);
+        assert!((n as f64 - 200_000.0).abs() / 200_000.0 < 0.02, "{n}");
+    }
+
+    #[test]
+    fn rate_buckets_cover_the_window() {
+        let mut s = stats();
+        for m in [0, 1, 1, 5, 9] {
+            s.observe(&ev("k", &m.to_string(), m * 60_000), "p/0", None, None);
+        }
+        let rate = s.rate(5);
+        assert_eq!(rate.len(), 5);
+        assert_eq!(
+            rate.iter().map(|r| r.2).collect::<Vec<_>>(),
+            [3, 0, 1, 0, 1]
+        );
+        assert_eq!(rate[1].1, 120_000);
+    }
+}

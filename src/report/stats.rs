@@ -1,0 +1,304 @@
+//! `evt stats`'s report: a table of findings for people (with a sparkline of the rate), JSON
+//! with stable field names for machines.
+
+use serde_json::{json, Value};
+
+use super::inspect::span;
+use super::{table, Report};
+use crate::analysis::stats::Stats;
+use crate::event::format_timestamp;
+use crate::safe::{self, thousands};
+
+/// Buckets in the rate line.
+const BUCKETS: i64 = 60;
+
+pub struct StatsReport<'a> {
+    pub stats: &'a Stats,
+    pub seq: bool,
+}
+
+fn time(ms: i64) -> String {
+    format_timestamp(ms).unwrap_or_else(|| ms.to_string())
+}
+
+fn text(bytes: &[u8]) -> String {
+    safe::line(&String::from_utf8_lossy(bytes)).into_owned()
+}
+
+fn size(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+/// `▁▃█` for the counts, scaled to the largest.
+pub fn sparkline(counts: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = counts.iter().copied().max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                ' '
+            } else {
+                BARS[((n * 7).div_ceil(max.max(1))) as usize]
+            }
+        })
+        .collect()
+}
+
+impl StatsReport<'_> {
+    fn rows(&self) -> Vec<Vec<String>> {
+        let s = self.stats;
+        let mut rows = Vec::new();
+        let mut row = |what: &str, detail: String| rows.push(vec![what.to_string(), detail]);
+        row(
+            "events",
+            format!(
+                "{} in {} partition(s) or file(s)",
+                thousands(s.total),
+                s.per_partition.len()
+            ),
+        );
+        if let (Some(first), Some(last)) = (s.first_ms, s.last_ms) {
+            row(
+                "window",
+                format!("{} → {} ({})", time(first), time(last), span(last - first)),
+            );
+            let rate = s.rate(BUCKETS);
+            if let (Some(busiest), Some(quietest)) = (
+                rate.iter().max_by_key(|r| r.2),
+                rate.iter().min_by_key(|r| r.2),
+            ) {
+                let width = rate.first().map_or(60_000, |r| r.1);
+                row(
+                    "rate",
+                    format!(
+                        "{}\n{} bucket(s) of {}; busiest from {} ({}), quietest from {} ({})",
+                        sparkline(&rate.iter().map(|r| r.2).collect::<Vec<_>>()),
+                        rate.len(),
+                        span(width),
+                        time(busiest.0),
+                        thousands(busiest.2),
+                        time(quietest.0),
+                        thousands(quietest.2)
+                    ),
+                );
+            }
+        }
+        if !s.gaps.is_empty() {
+            let shown: Vec<String> = s
+                .gaps
+                .iter()
+                .take(5)
+                .map(|(a, b)| format!("{} → {} ({})", time(*a), time(*b), span(b - a)))
+                .collect();
+            let more = s.gaps.len().saturating_sub(5);
+            row(
+                "gaps",
+                format!(
+                    "{}{}",
+                    shown.join("\n"),
+                    if more > 0 {
+                        format!("\n… and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+            );
+        }
+        let (keys, exact) = s.distinct_keys();
+        let top: Vec<String> = s
+            .top_keys()
+            .iter()
+            .map(|k| {
+                let approx = if k.error > 0 { "≤" } else { "" };
+                format!("{} ({approx}{})", text(&k.key), thousands(k.count))
+            })
+            .collect();
+        row(
+            "keys",
+            format!(
+                "{}{} distinct{}; no key: {}{}",
+                if exact { "" } else { "~" },
+                thousands(keys),
+                if exact { "" } else { " (estimate)" },
+                thousands(s.keyless),
+                if top.is_empty() {
+                    String::new()
+                } else {
+                    format!("\ntop: {}", top.join(", "))
+                }
+            ),
+        );
+        row(
+            "payloads",
+            format!(
+                "{}tombstones: {}; not JSON: {}",
+                s.sizes()
+                    .map_or(String::new(), |[min, p50, p99, max]| format!(
+                        "min {}, p50 {}, p99 {}, max {}; ",
+                        size(min),
+                        size(p50),
+                        size(p99),
+                        size(max)
+                    )),
+                thousands(s.tombstones),
+                thousands(s.not_json)
+            ),
+        );
+        let duplicates = s.duplicates();
+        row(
+            "duplicates",
+            if duplicates.is_empty() {
+                "none".into()
+            } else {
+                let mut lines = vec![format!(
+                    "{} id(s) seen more than once, {} extra cop(ies)",
+                    thousands(duplicates.len() as u64),
+                    thousands(s.duplicate_copies)
+                )];
+                lines.extend(duplicates.iter().take(10).map(|d| {
+                    format!(
+                        "{} ×{}: {}",
+                        safe::line(&d.id),
+                        d.copies,
+                        d.places.join(", ")
+                    )
+                }));
+                if duplicates.len() > 10 {
+                    lines.push(format!("… and {} more", duplicates.len() - 10));
+                }
+                lines.join("\n")
+            },
+        );
+        let back = &s.backwards;
+        row(
+            "out of order",
+            if back.count == 0 {
+                "none (timestamps never go back within a partition)".into()
+            } else {
+                format!(
+                    "{} timestamp(s) went back within a partition; worst {} at {}\nfirst: {}",
+                    thousands(back.count),
+                    span(back.worst_ms),
+                    back.worst_at.as_deref().unwrap_or("?"),
+                    back.first.join(", ")
+                )
+            },
+        );
+        if self.seq {
+            row(
+                "sequence",
+                if s.seq_gaps + s.seq_regressions == 0 {
+                    format!(
+                        "no gap, no regression{}",
+                        if s.without_seq > 0 {
+                            format!(" ({} event(s) without one)", thousands(s.without_seq))
+                        } else {
+                            String::new()
+                        }
+                    )
+                } else {
+                    let mut lines = vec![format!(
+                        "{} gap(s), {} regression(s)",
+                        thousands(s.seq_gaps),
+                        thousands(s.seq_regressions)
+                    )];
+                    lines.extend(s.seq_faults.iter().take(10).map(|f| {
+                        format!(
+                            "key {}: {} after {} at {}",
+                            safe::line(&f.key),
+                            f.seen,
+                            f.previous,
+                            f.place
+                        )
+                    }));
+                    lines.join("\n")
+                },
+            );
+        }
+        rows
+    }
+}
+
+impl Report for StatsReport<'_> {
+    fn table(&self) -> String {
+        let mut out = table(&["", "findings"], self.rows(), &[]).to_string();
+        out.push('\n');
+        let partitions: Vec<Vec<String>> = self
+            .stats
+            .per_partition
+            .iter()
+            .map(|(lane, n)| vec![safe::line(lane).into_owned(), thousands(*n)])
+            .collect();
+        if partitions.len() > 1 {
+            out.push_str(&table(&["partition or file", "events"], partitions, &[1]).to_string());
+            out.push('\n');
+        }
+        out
+    }
+
+    fn json(&self) -> Value {
+        let s = self.stats;
+        let (keys, exact) = s.distinct_keys();
+        let rate = s.rate(BUCKETS);
+        json!({
+            "events": s.total,
+            "partitions": s.per_partition,
+            "first_ms": s.first_ms,
+            "last_ms": s.last_ms,
+            "rate": {
+                "bucket_ms": rate.first().map(|r| r.1),
+                "buckets": rate.iter().map(|r| json!({"start_ms": r.0, "events": r.2})).collect::<Vec<_>>(),
+            },
+            "gaps": s.gaps.iter().map(|(a, b)| json!({"from_ms": a, "to_ms": b, "ms": b - a})).collect::<Vec<_>>(),
+            "keys": {
+                "distinct": keys,
+                "exact": exact,
+                "keyless": s.keyless,
+                "top": s.top_keys().iter().map(|k| json!({
+                    "key": String::from_utf8_lossy(&k.key),
+                    "events": k.count,
+                    "overcount_at_most": k.error,
+                })).collect::<Vec<_>>(),
+            },
+            "payloads": {
+                "sizes": s.sizes().map(|[min, p50, p99, max]| json!({"min": min, "p50": p50, "p99": p99, "max": max})),
+                "tombstones": s.tombstones,
+                "not_json": s.not_json,
+            },
+            "duplicates": {
+                "ids": s.duplicates().len(),
+                "extra_copies": s.duplicate_copies,
+                "list": s.duplicates().iter().map(|d| json!({
+                    "id": d.id, "copies": d.copies, "origins": d.places,
+                })).collect::<Vec<_>>(),
+            },
+            "out_of_order": {
+                "count": s.backwards.count,
+                "worst_ms": s.backwards.worst_ms,
+                "worst_at": s.backwards.worst_at,
+                "first": s.backwards.first,
+            },
+            "sequence": self.seq.then(|| json!({
+                "gaps": s.seq_gaps,
+                "regressions": s.seq_regressions,
+                "without": s.without_seq,
+                "faults": s.seq_faults.iter().map(|f| json!({
+                    "key": f.key, "previous": f.previous, "seen": f.seen, "origin": f.place,
+                })).collect::<Vec<_>>(),
+            })),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sparklines_scale_to_the_busiest() {
+        assert_eq!(super::sparkline(&[0, 1, 7, 14]), " ▂▅█");
+    }
+}
