@@ -216,3 +216,165 @@ mod tests {
         }
     }
 }
+
+/// Fast extraction for paths of field names only (`.event_id`, `.meta.version`): the JSON
+/// text is scanned once, descending only into the named fields, everything else skipped
+/// without being built.
+mod seek {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    /// The value at `names` below the current one (`None`: absent, or not an object).
+    pub struct Seek<'p>(pub &'p [&'p str]);
+
+    impl<'de> DeserializeSeed<'de> for Seek<'_> {
+        type Value = Option<Value>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+            match self.0.split_first() {
+                None => serde::Deserialize::deserialize(d).map(Some),
+                Some((name, rest)) => d.deserialize_any(Field { name, rest }),
+            }
+        }
+    }
+
+    struct Field<'p> {
+        name: &'p str,
+        rest: &'p [&'p str],
+    }
+
+    /// Whether a key is the wanted name (no allocation for plain keys).
+    struct IsName<'p>(&'p str);
+
+    impl<'de> DeserializeSeed<'de> for IsName<'_> {
+        type Value = bool;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for IsName<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<bool, E> {
+            Ok(v == self.0)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Field<'_> {
+        type Value = Option<Value>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
+            let mut found = None;
+            while let Some(is_name) = map.next_key_seed(IsName(self.name))? {
+                if is_name {
+                    found = map.next_value_seed(Seek(self.rest))?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+    }
+}
+
+impl Path {
+    /// The value at this path in the JSON text `bytes` (`None`: not JSON, absent, or null).
+    /// Paths of field names only are found in one scan without building the value; others
+    /// parse it whole.
+    pub fn extract(&self, bytes: &[u8]) -> Option<Value> {
+        self.extract_checked(bytes).0
+    }
+
+    /// [`Path::extract`], and whether `bytes` are JSON when the scan could tell (`None`: it
+    /// could not, e.g. too deep for it).
+    pub fn extract_checked(&self, bytes: &[u8]) -> (Option<Value>, Option<bool>) {
+        let names: Option<Vec<&str>> = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Field(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let fast = names.and_then(|names| {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let found = serde::de::DeserializeSeed::deserialize(seek::Seek(&names), &mut de);
+            match (found, de.end()) {
+                (Ok(found), Ok(())) => Some(found),
+                // Too deep for the scan, or not JSON: the whole parse decides.
+                _ => None,
+            }
+        });
+        let (found, json) = match fast {
+            Some(found) => (found, Some(true)),
+            None => match super::compare::parse(bytes) {
+                Some(v) => (self.get(&v).cloned(), Some(true)),
+                None => (None, None),
+            },
+        };
+        (found.filter(|v| !v.is_null()), json)
+    }
+}
+
+#[cfg(test)]
+mod extract_tests {
+    use super::Path;
+    use serde_json::json;
+
+    #[test]
+    fn fields_are_found_without_building_the_value() {
+        let p = Path::parse(".meta.id").unwrap();
+        let text = br#"{"a":[1,{"id":2}],"meta":{"x":"y","id":"e-1"},"z":1.5}"#;
+        assert_eq!(p.extract(text), Some(json!("e-1")));
+        assert_eq!(p.extract(br#"{"meta":5}"#), None);
+        assert_eq!(p.extract(br#"{"meta":{"id":null}}"#), None);
+        assert_eq!(p.extract(b"not json"), None);
+        assert_eq!(
+            Path::parse(".v")
+                .unwrap()
+                .extract(br#"{"v":12345678901234567890123}"#),
+            Some(serde_json::from_str("12345678901234567890123").unwrap())
+        );
+        assert_eq!(
+            Path::parse(".a[1].id").unwrap().extract(text),
+            Some(json!(2))
+        );
+        assert_eq!(
+            Path::parse(r#"."k\"q""#)
+                .unwrap()
+                .extract(br#"{"k\"q":true}"#),
+            Some(json!(true))
+        );
+    }
+}

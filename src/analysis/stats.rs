@@ -5,9 +5,10 @@
 //! Memory per part, whatever the stream's length:
 //! - the rate: one counter per minute of the window (a day is 1,440 counters);
 //! - keys: a set of 64-bit key hashes, exact up to [`EXACT_KEYS`] distinct keys, then a
-//!   HyperLogLog estimate (2^14 registers, about 0.8% standard error); the top keys by the
-//!   Space-Saving algorithm over [`TOP_CAPACITY`] counters (exact while there are fewer
-//!   distinct keys, an upper bound with its error beyond);
+//!   HyperLogLog estimate (2^14 registers, about 0.8% standard error); the top keys by lossy
+//!   counting over at most [`TOP_CAPACITY`] counters (exact while there are fewer distinct
+//!   keys; beyond, a key's count may miss what it had before it was tracked, and says by how
+//!   much at most);
 //! - sizes: an exact histogram below 64 KiB, power-of-two buckets above;
 //! - duplicates: a map from the 64-bit hash of each id (`--id`) or of key and value to its
 //!   first origin: 1,000,000 distinct ids take about 70 MB. Two different ids with equal
@@ -19,14 +20,35 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 
-use crate::event::{Event, Origin};
+use crate::event::Event;
 
 /// Distinct keys counted exactly before the estimate takes over.
 pub const EXACT_KEYS: usize = 1_000_000;
 /// Counters of the top-keys summary.
-pub const TOP_CAPACITY: usize = 10_000;
+pub const TOP_CAPACITY: usize = 100_000;
 /// Origins kept per finding (the first ones).
 pub const EXAMPLES: usize = 5;
+
+/// Maps keyed by a hash already computed: the key is its own hash.
+#[derive(Default, Clone, Copy)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type ByHash<V> = HashMap<u64, V, std::hash::BuildHasherDefault<Prehashed>>;
+type Fast = foldhash::fast::RandomState;
 
 /// A stable hash (fixed seed: the same stream gives the same report).
 fn hash<T: Hash + ?Sized>(value: &T) -> u64 {
@@ -71,7 +93,7 @@ impl HyperLogLog {
 
 /// Distinct keys: exact, then estimated.
 struct Cardinality {
-    exact: Option<HashSet<u64>>,
+    exact: Option<HashSet<u64, std::hash::BuildHasherDefault<Prehashed>>>,
     sketch: HyperLogLog,
 }
 
@@ -95,10 +117,14 @@ impl Cardinality {
     }
 }
 
-/// The most frequent keys (Space-Saving): each counter holds a key, its count, and the most
-/// that count may overstate it by.
+/// The most frequent keys (lossy counting): exact counts while fewer than
+/// [`TOP_CAPACITY`] distinct keys are tracked; past that, the less frequent half is dropped
+/// and the largest count dropped becomes the possible undercount of keys tracked afterwards.
+/// Each key costs O(1) amortized (a prune every `TOP_CAPACITY / 2` new keys).
 struct TopKeys {
-    counters: HashMap<Vec<u8>, (u64, u64)>,
+    counters: HashMap<Vec<u8>, (u64, u64), Fast>,
+    /// The largest count ever dropped.
+    floor: u64,
 }
 
 impl TopKeys {
@@ -107,15 +133,27 @@ impl TopKeys {
             c.0 += 1;
             return;
         }
-        if self.counters.len() < TOP_CAPACITY {
-            self.counters.insert(key.to_vec(), (1, 0));
-            return;
+        self.counters.insert(key.to_vec(), (1, self.floor));
+        if self.counters.len() > TOP_CAPACITY {
+            self.prune();
         }
-        // Replace the smallest counter: the newcomer inherits its count as possible error.
-        let (smallest, &(count, _)) = self.counters.iter().min_by_key(|(_, c)| c.0).expect("full");
-        let smallest = smallest.clone();
-        self.counters.remove(&smallest);
-        self.counters.insert(key.to_vec(), (count + 1, count));
+    }
+
+    fn prune(&mut self) {
+        let mut counts: Vec<u64> = self.counters.values().map(|c| c.0).collect();
+        let keep = TOP_CAPACITY / 2;
+        let cut = counts.len() - keep;
+        let (_, &mut threshold, _) = counts.select_nth_unstable(cut);
+        // Keep those above the threshold (ties at it go, so that at least half goes).
+        let mut dropped_max = self.floor;
+        self.counters.retain(|_, c| {
+            let keep = c.0 > threshold;
+            if !keep {
+                dropped_max = dropped_max.max(c.0);
+            }
+            keep
+        });
+        self.floor = dropped_max;
     }
 
     fn top(&self, n: usize) -> Vec<TopKey> {
@@ -134,7 +172,8 @@ impl TopKeys {
     }
 }
 
-/// A key among the most frequent: `count` may overstate by up to `error`.
+/// A key among the most frequent: it was seen `count` times, and up to `error` more
+/// before it was tracked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopKey {
     pub key: Vec<u8>,
@@ -228,11 +267,40 @@ pub struct StatsOptions {
     pub top: usize,
 }
 
+/// What a lane is: how a place in it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneKind {
+    /// `topic/partition`, places `topic/partition@offset`.
+    Partition,
+    /// A file, places `file:line`.
+    Lines,
+    /// A JSON array file, places `file[index]`.
+    Items,
+    /// Made by evt, places `by#seq`.
+    Made,
+}
+
+/// One partition or file: its events and the latest timestamp seen in it.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub name: String,
+    pub kind: LaneKind,
+    pub events: u64,
+    last_ts: Option<i64>,
+}
+
+/// A place: the lane and the offset, line or index in it.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    lane: u32,
+    pos: i64,
+}
+
 /// The accumulator.
 pub struct Stats {
     options: StatsOptions,
     pub total: u64,
-    pub per_partition: BTreeMap<String, u64>,
+    pub lanes: Vec<Lane>,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
     per_minute: BTreeMap<i64, u64>,
@@ -246,12 +314,11 @@ pub struct Stats {
     pub tombstones: u64,
     pub not_json: u64,
     /// Identity hash → the first copy's origin.
-    seen: HashMap<u64, Origin>,
-    duplicates: HashMap<u64, Duplicate>,
+    seen: ByHash<At>,
+    duplicates: ByHash<Duplicate>,
     pub duplicate_copies: u64,
-    last_ts: HashMap<String, i64>,
     pub backwards: Backwards,
-    last_seq: HashMap<u64, i64>,
+    last_seq: ByHash<i64>,
     pub seq_gaps: u64,
     pub seq_regressions: u64,
     pub seq_faults: Vec<SeqFault>,
@@ -263,18 +330,19 @@ impl Stats {
         Stats {
             options,
             total: 0,
-            per_partition: BTreeMap::new(),
+            lanes: Vec::new(),
             first_ms: None,
             last_ms: None,
             per_minute: BTreeMap::new(),
             latest_ms: None,
             gaps: Vec::new(),
             keys: Cardinality {
-                exact: Some(HashSet::new()),
+                exact: Some(HashSet::default()),
                 sketch: HyperLogLog::new(),
             },
             top: TopKeys {
-                counters: HashMap::new(),
+                counters: HashMap::default(),
+                floor: 0,
             },
             keyless: 0,
             sizes: Sizes {
@@ -286,12 +354,11 @@ impl Stats {
             },
             tombstones: 0,
             not_json: 0,
-            seen: HashMap::new(),
-            duplicates: HashMap::new(),
+            seen: ByHash::default(),
+            duplicates: ByHash::default(),
             duplicate_copies: 0,
-            last_ts: HashMap::new(),
             backwards: Backwards::default(),
-            last_seq: HashMap::new(),
+            last_seq: ByHash::default(),
             seq_gaps: 0,
             seq_regressions: 0,
             seq_faults: Vec::new(),
@@ -299,29 +366,52 @@ impl Stats {
         }
     }
 
-    /// One event. `partition` names its lane (`orders/2`, or the file); `id` is the
-    /// duplicate identity (the `--id` value's text, else `None`: key and value are used);
-    /// `seq` the `--seq` number when asked.
+    /// A lane's number (registered on first use).
+    pub fn lane(&mut self, name: &str, kind: LaneKind) -> usize {
+        if let Some(i) = self
+            .lanes
+            .iter()
+            .position(|l| l.name == name && l.kind == kind)
+        {
+            return i;
+        }
+        self.lanes.push(Lane {
+            name: name.to_string(),
+            kind,
+            events: 0,
+            last_ts: None,
+        });
+        self.lanes.len() - 1
+    }
+
+    fn place(&self, at: At) -> Place {
+        let lane = &self.lanes[at.lane as usize];
+        match lane.kind {
+            LaneKind::Partition => format!("{}@{}", lane.name, at.pos),
+            LaneKind::Lines => format!("{}:{}", lane.name, at.pos),
+            LaneKind::Items => format!("{}[{}]", lane.name, at.pos),
+            LaneKind::Made => format!("{}#{}", lane.name, at.pos),
+        }
+    }
+
+    /// One event at `pos` (offset, line, index) of `lane` (from [`Stats::lane`]). `id` is
+    /// its duplicate identity (the `--id` value's text; `None`: key and value are used);
+    /// `seq` its `--seq` number when asked; `json` whether its value is known to be JSON
+    /// (`None`: check).
     pub fn observe(
         &mut self,
         event: &Event,
-        partition: &str,
+        (lane, pos): (usize, i64),
         id: Option<&str>,
         seq: Option<Option<i64>>,
+        json: Option<bool>,
     ) {
         self.total += 1;
-        match self.per_partition.get_mut(partition) {
-            Some(n) => *n += 1,
-            None => {
-                self.per_partition.insert(partition.to_string(), 1);
-            }
-        }
-        let mut shown: Option<Place> = None;
-        let at = |shown: &mut Option<Place>| -> Place {
-            shown
-                .get_or_insert_with(|| event.origin.to_string())
-                .clone()
+        let here = At {
+            lane: lane as u32,
+            pos,
         };
+        self.lanes[lane].events += 1;
         if let Some(ts) = event.timestamp {
             self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
             self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
@@ -332,24 +422,20 @@ impl Stats {
                 }
             }
             self.latest_ms = Some(self.latest_ms.map_or(ts, |l| l.max(ts)));
-            match self.last_ts.get_mut(partition) {
-                Some(last) => {
-                    if ts < *last {
-                        let back = &mut self.backwards;
-                        back.count += 1;
-                        if *last - ts > back.worst_ms {
-                            back.worst_ms = *last - ts;
-                            back.worst_at = Some(at(&mut shown));
-                        }
-                        if back.first.len() < EXAMPLES {
-                            back.first.push(at(&mut shown));
-                        }
+            match self.lanes[lane].last_ts {
+                Some(last) if ts < last => {
+                    let place = self.place(here);
+                    let back = &mut self.backwards;
+                    back.count += 1;
+                    if last - ts > back.worst_ms {
+                        back.worst_ms = last - ts;
+                        back.worst_at = Some(place.clone());
                     }
-                    *last = (*last).max(ts);
+                    if back.first.len() < EXAMPLES {
+                        back.first.push(place);
+                    }
                 }
-                None => {
-                    self.last_ts.insert(partition.to_string(), ts);
-                }
+                _ => self.lanes[lane].last_ts = Some(ts),
             }
         }
         match &event.key {
@@ -363,7 +449,10 @@ impl Stats {
             None => self.tombstones += 1,
             Some(value) => {
                 self.sizes.add(value.len() as u64);
-                if !std::str::from_utf8(value).is_ok_and(crate::limits::is_json) {
+                let json = json.unwrap_or_else(|| {
+                    std::str::from_utf8(value).is_ok_and(crate::limits::is_json)
+                });
+                if !json {
                     self.not_json += 1;
                 }
             }
@@ -373,13 +462,14 @@ impl Stats {
             Some(id) => hash(&(1u8, id)),
             None => hash(&(0u8, event.key.as_deref(), event.value.as_deref())),
         };
-        match self.seen.get(&identity) {
+        match self.seen.get(&identity).copied() {
             None => {
-                self.seen.insert(identity, event.origin.clone());
+                self.seen.insert(identity, here);
             }
             Some(first) => {
                 self.duplicate_copies += 1;
-                let first = first.to_string();
+                let first = self.place(first);
+                let place = self.place(here);
                 let shown_id = id.map(str::to_string).unwrap_or_else(|| {
                     event.key.as_deref().map_or("(no key)".into(), |k| {
                         String::from_utf8_lossy(k).into_owned()
@@ -395,7 +485,7 @@ impl Stats {
                     });
                 entry.copies += 1;
                 if entry.places.len() < EXAMPLES {
-                    entry.places.push(at(&mut shown));
+                    entry.places.push(place);
                 }
             }
         }
@@ -416,13 +506,14 @@ impl Stats {
                             false
                         };
                         if fault && self.seq_faults.len() < 20 {
+                            let place = self.place(here);
                             self.seq_faults.push(SeqFault {
                                 key: event.key.as_deref().map_or("(no key)".into(), |k| {
                                     String::from_utf8_lossy(k).into_owned()
                                 }),
                                 previous,
                                 seen: n,
-                                place: at(&mut shown),
+                                place,
                             });
                         }
                     }
@@ -517,8 +608,9 @@ mod tests {
             ev("b", "not json", 10_000),
             ev("a", r#"{"x":2}"#, 100_000),
         ];
+        let lane = s.lane("p/0", LaneKind::Partition);
         for e in &events {
-            s.observe(e, "p", None, None);
+            s.observe(e, (lane, 0), None, None, None);
         }
         assert_eq!(s.total, 3);
         assert_eq!(s.not_json, 1);
@@ -533,9 +625,13 @@ mod tests {
     #[test]
     fn duplicates_by_id_and_by_content() {
         let mut s = stats();
-        s.observe(&ev_at("k", "1", 0, 0, 0), "p/0", Some("e1"), None);
-        s.observe(&ev_at("k", "2", 1, 9, 7), "q/9", Some("e1"), None);
-        s.observe(&ev_at("k", "3", 2, 0, 1), "p/0", Some("e2"), None);
+        let (p, q) = (
+            s.lane("p/0", LaneKind::Partition),
+            s.lane("q/9", LaneKind::Partition),
+        );
+        s.observe(&ev_at("k", "1", 0, 0, 0), (p, 0), Some("e1"), None, None);
+        s.observe(&ev_at("k", "2", 1, 9, 7), (q, 7), Some("e1"), None, None);
+        s.observe(&ev_at("k", "3", 2, 0, 1), (p, 1), Some("e2"), None, None);
         let d = s.duplicates();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].id, "e1");
@@ -544,11 +640,13 @@ mod tests {
             (2, vec!["p/0@0".to_string(), "q/9@7".into()])
         );
         let mut s = stats();
-        s.observe(&ev("k", "same", 0), "p/0", None, None);
-        s.observe(&ev("k", "same", 1), "p/0", None, None);
-        s.observe(&ev("k", "other", 2), "p/0", None, None);
+        let p = s.lane("f", LaneKind::Lines);
+        s.observe(&ev("k", "same", 0), (p, 1), None, None, None);
+        s.observe(&ev("k", "same", 1), (p, 2), None, None, None);
+        s.observe(&ev("k", "other", 2), (p, 3), None, None, None);
         assert_eq!(s.duplicate_copies, 1);
         assert_eq!(s.duplicates()[0].id, "k");
+        assert_eq!(s.duplicates()[0].places, ["f:1", "f:2"]);
     }
 
     #[test]
@@ -556,7 +654,8 @@ mod tests {
         let mut s = stats();
         for (i, ts) in [100, 200, 150, 300, 50].iter().enumerate() {
             let e = ev_at("k", "1", *ts, 0, i as i64);
-            s.observe(&e, "p/0", Some(&i.to_string()), Some(None));
+            let p = s.lane("p/0", LaneKind::Partition);
+            s.observe(&e, (p, i as i64), Some(&i.to_string()), Some(None), None);
         }
         assert_eq!(s.backwards.count, 2);
         assert_eq!(s.backwards.worst_ms, 250);
@@ -564,11 +663,36 @@ mod tests {
         let mut s = stats();
         for (i, n) in [1, 2, 4, 3, 5].iter().enumerate() {
             let e = ev_at("k", "v", i as i64, 0, i as i64);
-            s.observe(&e, "p/0", Some(&i.to_string()), Some(Some(*n)));
+            let p = s.lane("p/0", LaneKind::Partition);
+            s.observe(
+                &e,
+                (p, i as i64),
+                Some(&i.to_string()),
+                Some(Some(*n)),
+                None,
+            );
         }
         assert_eq!((s.seq_gaps, s.seq_regressions), (2, 1));
         assert_eq!(s.seq_faults[0].previous, 2);
         assert_eq!(s.seq_faults[0].seen, 4);
+    }
+
+    #[test]
+    fn heavy_keys_stay_on_top_among_many() {
+        let mut top = TopKeys {
+            counters: HashMap::default(),
+            floor: 0,
+        };
+        for i in 0..(3 * TOP_CAPACITY as u64) {
+            top.add(format!("once-{i}").as_bytes());
+            if i % 100 == 0 {
+                top.add(b"hot");
+            }
+        }
+        let first = &top.top(1)[0];
+        assert_eq!(first.key, b"hot");
+        assert_eq!(first.count, 3 * TOP_CAPACITY as u64 / 100);
+        assert!(top.counters.len() <= TOP_CAPACITY);
     }
 
     #[test]
@@ -589,7 +713,14 @@ mod tests {
     fn rate_buckets_cover_the_window() {
         let mut s = stats();
         for m in [0, 1, 1, 5, 9] {
-            s.observe(&ev("k", &m.to_string(), m * 60_000), "p/0", None, None);
+            let p = s.lane("p/0", LaneKind::Partition);
+            s.observe(
+                &ev("k", &m.to_string(), m * 60_000),
+                (p, m),
+                None,
+                None,
+                None,
+            );
         }
         let rate = s.rate(5);
         assert_eq!(rate.len(), 5);

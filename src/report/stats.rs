@@ -59,7 +59,7 @@ impl StatsReport<'_> {
             format!(
                 "{} in {} partition(s) or file(s)",
                 thousands(s.total),
-                s.per_partition.len()
+                s.lanes.len()
             ),
         );
         if let (Some(first), Some(last)) = (s.first_ms, s.last_ms) {
@@ -114,8 +114,16 @@ impl StatsReport<'_> {
             .top_keys()
             .iter()
             .map(|k| {
-                let approx = if k.error > 0 { "≤" } else { "" };
-                format!("{} ({approx}{})", text(&k.key), thousands(k.count))
+                if k.error > 0 {
+                    format!(
+                        "{} ({} to {})",
+                        text(&k.key),
+                        thousands(k.count),
+                        thousands(k.count + k.error)
+                    )
+                } else {
+                    format!("{} ({})", text(&k.key), thousands(k.count))
+                }
             })
             .collect();
         row(
@@ -230,9 +238,9 @@ impl Report for StatsReport<'_> {
         out.push('\n');
         let partitions: Vec<Vec<String>> = self
             .stats
-            .per_partition
+            .lanes
             .iter()
-            .map(|(lane, n)| vec![safe::line(lane).into_owned(), thousands(*n)])
+            .map(|lane| vec![safe::line(&lane.name).into_owned(), thousands(lane.events)])
             .collect();
         if partitions.len() > 1 {
             out.push_str(&table(&["partition or file", "events"], partitions, &[1]).to_string());
@@ -247,7 +255,7 @@ impl Report for StatsReport<'_> {
         let rate = s.rate(BUCKETS);
         json!({
             "events": s.total,
-            "partitions": s.per_partition,
+            "partitions": s.lanes.iter().map(|l| (l.name.clone(), l.events)).collect::<std::collections::BTreeMap<_, _>>(),
             "first_ms": s.first_ms,
             "last_ms": s.last_ms,
             "rate": {
@@ -262,7 +270,7 @@ impl Report for StatsReport<'_> {
                 "top": s.top_keys().iter().map(|k| json!({
                     "key": String::from_utf8_lossy(&k.key),
                     "events": k.count,
-                    "overcount_at_most": k.error,
+                    "untracked_at_most": k.error,
                 })).collect::<Vec<_>>(),
             },
             "payloads": {

@@ -2,16 +2,23 @@
 //! with its lane (topic and partition, or file), its `--id` and its `--seq`.
 
 use super::{Flow, Sink};
-use crate::analysis::compare;
 use crate::analysis::path::Path;
-use crate::analysis::stats::Stats;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::analysis::stats::{LaneKind, Stats};
 use crate::event::{Event, Origin};
+
+/// A lane met before: its name (held so that its address stays its own) and number.
+type KnownLane = (Option<Arc<str>>, usize);
 
 pub struct StatsSink {
     pub stats: Stats,
     id: Option<Path>,
     seq: Option<Path>,
-    lane: String,
+    /// (the topic's or file's name, as an address; partition) → lane: one lookup per event,
+    /// no text built. The name is kept alive with it, so its address is never reused.
+    lanes: HashMap<(usize, i32), KnownLane, foldhash::fast::RandomState>,
 }
 
 impl StatsSink {
@@ -20,31 +27,52 @@ impl StatsSink {
             stats,
             id,
             seq,
-            lane: String::new(),
+            lanes: HashMap::default(),
         }
     }
-}
 
-/// The value at `path` in the event's JSON value (`None`: not JSON, or absent).
-fn at(event: &Event, path: &Path) -> Option<serde_json::Value> {
-    let value = compare::parse(event.value.as_deref()?)?;
-    path.get(&value).cloned().filter(|v| !v.is_null())
+    /// The event's lane and its place in it.
+    fn lane(&mut self, origin: &Origin) -> (usize, i64) {
+        let (name, partition, pos): (&str, i32, i64) = match origin {
+            Origin::Record {
+                topic,
+                partition,
+                offset,
+            } => (topic, *partition, *offset),
+            Origin::Line { file, line } => (file, -1, *line as i64),
+            Origin::Item { file, index } => (file, -2, *index as i64),
+            Origin::Made { by, seq } => (by, -3, *seq as i64),
+        };
+        let address = (name.as_ptr() as usize, partition);
+        if let Some((_, lane)) = self.lanes.get(&address) {
+            return (*lane, pos);
+        }
+        let (text, kind) = match origin {
+            Origin::Record { .. } => (format!("{name}/{partition}"), LaneKind::Partition),
+            Origin::Line { .. } => (name.to_string(), LaneKind::Lines),
+            Origin::Item { .. } => (name.to_string(), LaneKind::Items),
+            Origin::Made { .. } => (name.to_string(), LaneKind::Made),
+        };
+        let lane = self.stats.lane(&text, kind);
+        let keep = match origin {
+            Origin::Record { topic, .. } => Some(topic.clone()),
+            Origin::Line { file, .. } | Origin::Item { file, .. } => Some(file.clone()),
+            Origin::Made { .. } => None,
+        };
+        self.lanes.insert(address, (keep, lane));
+        (lane, pos)
+    }
 }
 
 impl Sink for StatsSink {
     fn event(&mut self, event: Event) -> anyhow::Result<Flow> {
-        use std::fmt::Write;
-        self.lane.clear();
-        match &event.origin {
-            Origin::Record {
-                topic, partition, ..
-            } => write!(self.lane, "{topic}/{partition}"),
-            Origin::Line { file, .. } | Origin::Item { file, .. } => write!(self.lane, "{file}"),
-            Origin::Made { by, .. } => write!(self.lane, "{by}"),
-        }
-        .expect("writing to a String");
+        let at = self.lane(&event.origin);
+        let value = event.value.as_deref();
+        let mut json = None;
         let id = self.id.as_ref().map(|p| {
-            at(&event, p).map_or_else(
+            let (found, is_json) = value.map_or((None, None), |v| p.extract_checked(v));
+            json = json.or(is_json);
+            found.map_or_else(
                 || "(none)".to_string(),
                 |v| match v {
                     serde_json::Value::String(s) => s,
@@ -52,11 +80,12 @@ impl Sink for StatsSink {
                 },
             )
         });
-        let seq = self
-            .seq
-            .as_ref()
-            .map(|p| at(&event, p).and_then(|v| v.as_i64()));
-        self.stats.observe(&event, &self.lane, id.as_deref(), seq);
+        let seq = self.seq.as_ref().map(|p| {
+            let (found, is_json) = value.map_or((None, None), |v| p.extract_checked(v));
+            json = json.or(is_json);
+            found.and_then(|v| v.as_i64())
+        });
+        self.stats.observe(&event, at, id.as_deref(), seq, json);
         Ok(Flow::Continue)
     }
 }
