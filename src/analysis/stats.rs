@@ -11,9 +11,10 @@
 //!   much at most);
 //! - sizes: an exact histogram below 64 KiB, power-of-two buckets above;
 //! - duplicates: a map from the 64-bit hash of each id (`--id`) or of key and value to its
-//!   first place (lane and offset, 16 bytes): 1,000,000 distinct ids take about 50 MB. Two different ids with equal
-//!   hashes (odds about n²/2^65: one in 30 million for a million ids) would be reported as
-//!   one; the report shows each duplicate's id, so such a case is visible;
+//!   first place (lane and offset, 16 bytes): 1,000,000 distinct ids take about 50 MB. Two
+//!   different ids with equal hashes (odds about n²/2^65: one in 30 million for a million
+//!   ids) would be reported as one; the report shows each duplicate's id, so such a case is
+//!   visible;
 //! - ordering: the last timestamp per partition, and with `--seq`, the last sequence number
 //!   per key hash.
 
