@@ -1157,7 +1157,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__stats)
-            opts="-p -b -X -v -h -V --id --seq --gap --top --fail-on --format --from --until --partition --input --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -b -X -v -h -V --id --seq --gap --top --schema --schema-by --fail-on --format --from --until --partition --input --key --key-regex --grep --header --where --where-envelope --jq --no-prune --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1179,8 +1179,16 @@ _evt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --fail-on)
-                    COMPREPLY=($(compgen -W "duplicates out-of-order sequence" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "duplicates out-of-order sequence invalid" -- "${cur}"))
                     return 0
                     ;;
                 --format)

@@ -251,9 +251,12 @@ complete -c evt -n "__fish_evt_using_subcommand stats" -l id -d 'Duplicates are 
 complete -c evt -n "__fish_evt_using_subcommand stats" -l seq -d 'A per-key sequence number at this path (e.g. .version): gaps and regressions are counted per key' -r
 complete -c evt -n "__fish_evt_using_subcommand stats" -l gap -d 'List quiet stretches longer than this (e.g. 30s, 5m)' -r
 complete -c evt -n "__fish_evt_using_subcommand stats" -l top -d 'How many of the most frequent keys to show' -r
-complete -c evt -n "__fish_evt_using_subcommand stats" -l fail-on -d 'Exit 1 when any of these is found: duplicates, out-of-order, sequence' -r -f -a "duplicates\t''
+complete -c evt -n "__fish_evt_using_subcommand stats" -l schema -d 'Count valid and invalid events per schema: a schema file, or a directory of schemas named <topic>.json (or <FIELD value>.json with --schema-by)' -r -F
+complete -c evt -n "__fish_evt_using_subcommand stats" -l schema-by -d 'In a schema directory, choose the schema by this field of the event, e.g. .type' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -l fail-on -d 'Exit 1 when any of these is found: duplicates, out-of-order, sequence, invalid' -r -f -a "duplicates\t''
 out-of-order\t''
-sequence\t''"
+sequence\t''
+invalid\t'Events that fail their schema (with --schema)'"
 complete -c evt -n "__fish_evt_using_subcommand stats" -l format -r -f -a "table\t'A table for people'
 json\t'JSON for machines (field names are stable and documented in the README)'"
 complete -c evt -n "__fish_evt_using_subcommand stats" -l from -d 'Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS' -r

@@ -289,7 +289,12 @@ _arguments "${_arguments_options[@]}" : \
 '--seq=[A per-key sequence number at this path (e.g. .version)\: gaps and regressions are counted per key]:PATH:_default' \
 '--gap=[List quiet stretches longer than this (e.g. 30s, 5m)]:DURATION:_default' \
 '--top=[How many of the most frequent keys to show]:N:_default' \
-'*--fail-on=[Exit 1 when any of these is found\: duplicates, out-of-order, sequence]:LIST:(duplicates out-of-order sequence)' \
+'--schema=[Count valid and invalid events per schema\: a schema file, or a directory of schemas named <topic>.json (or <FIELD value>.json with --schema-by)]:PATH:_files' \
+'--schema-by=[In a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
+'*--fail-on=[Exit 1 when any of these is found\: duplicates, out-of-order, sequence, invalid]:LIST:((duplicates\:""
+out-of-order\:""
+sequence\:""
+invalid\:"Events that fail their schema (with --schema)"))' \
 '--format=[]:FORMAT:((table\:"A table for people"
 json\:"JSON for machines (field names are stable and documented in the README)"))' \
 '--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \

@@ -358,7 +358,16 @@ pub struct StatsArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top: usize,
 
-    /// Exit 1 when any of these is found: duplicates, out-of-order, sequence.
+    /// Count valid and invalid events per schema: a schema file, or a directory of schemas
+    /// named <topic>.json (or <FIELD value>.json with --schema-by).
+    #[arg(long, value_name = "PATH")]
+    pub schema: Option<PathBuf>,
+
+    /// In a schema directory, choose the schema by this field of the event, e.g. .type.
+    #[arg(long, value_name = "FIELD", requires = "schema")]
+    pub schema_by: Option<String>,
+
+    /// Exit 1 when any of these is found: duplicates, out-of-order, sequence, invalid.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_enum)]
     pub fail_on: Vec<FailOnArg>,
 
@@ -385,6 +394,8 @@ pub enum FailOnArg {
     Duplicates,
     OutOfOrder,
     Sequence,
+    /// Events that fail their schema (with --schema).
+    Invalid,
 }
 
 /// The form of an inspection report.

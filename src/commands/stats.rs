@@ -23,6 +23,7 @@ pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::R
         Stats::new(job.options.clone()),
         job.id.take(),
         job.seq.take(),
+        job.schemas.take(),
     );
     let options = pipeline::Options {
         time: job.request.window.time_bounds(),
@@ -35,7 +36,11 @@ pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::R
         eprintln!("evt: interrupted: the statistics cover only what was read");
     }
     let stats = &sink.stats;
-    let report = StatsReport { stats, seq };
+    let report = StatsReport {
+        stats,
+        seq,
+        schemas: (!sink.validity.is_empty()).then_some(&sink.validity),
+    };
     let text = render(&report, job.style);
     {
         use std::io::Write;
@@ -52,6 +57,7 @@ pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::R
         FailOnArg::Duplicates => stats.duplicate_copies > 0,
         FailOnArg::OutOfOrder => stats.backwards.count > 0,
         FailOnArg::Sequence => stats.seq_gaps + stats.seq_regressions > 0,
+        FailOnArg::Invalid => sink.validity.values().any(|(_, invalid)| *invalid > 0),
     });
     Ok(if found {
         ExitStatus::Found

@@ -279,6 +279,8 @@ pub struct StatsJob {
     pub seq: Option<crate::analysis::path::Path>,
     pub options: crate::analysis::stats::StatsOptions,
     pub fail_on: Vec<cli::FailOnArg>,
+    /// `--schema`: events without a schema are counted as unchecked.
+    pub schemas: Option<Schemas>,
     pub style: Style,
 }
 
@@ -307,8 +309,27 @@ pub fn stats_job(args: cli::StatsArgs, connection: &Connection) -> anyhow::Resul
         Headers::ForFilters,
     );
     request.check()?;
+    if args.fail_on.contains(&cli::FailOnArg::Invalid) && args.schema.is_none() {
+        return Err(EvtError::usage("--fail-on invalid needs --schema PATH"));
+    }
+    let schemas = match &args.schema {
+        Some(path) => {
+            if !path.exists() {
+                return Err(EvtError::usage(format!(
+                    "--schema {}: no such file or directory",
+                    path.display()
+                )));
+            }
+            let mut schemas =
+                Schemas::load(path, args.schema_by.as_deref(), MissingSchema::Ignore)?;
+            schemas.check_all()?;
+            Some(schemas)
+        }
+        None => None,
+    };
     Ok(StatsJob {
         request,
+        schemas,
         filter: filter(&args.filter)?,
         id: path("--id", &args.id)?,
         seq: path("--seq", &args.seq)?,

@@ -15,6 +15,8 @@ const BUCKETS: i64 = 60;
 pub struct StatsReport<'a> {
     pub stats: &'a Stats,
     pub seq: bool,
+    /// With `--schema`: per schema, valid and invalid events.
+    pub schemas: Option<&'a crate::sink::stats::SchemaCounts>,
 }
 
 fn time(ms: i64) -> String {
@@ -228,6 +230,20 @@ impl StatsReport<'_> {
                 },
             );
         }
+        if let Some(schemas) = self.schemas {
+            let lines: Vec<String> = schemas
+                .iter()
+                .map(|(name, (valid, invalid))| {
+                    format!(
+                        "{}: {} invalid of {}",
+                        safe::line(name),
+                        thousands(*invalid),
+                        thousands(valid + invalid)
+                    )
+                })
+                .collect();
+            rows.push(vec!["schemas".into(), lines.join("\n")]);
+        }
         rows
     }
 }
@@ -291,6 +307,9 @@ impl Report for StatsReport<'_> {
                 "worst_at": s.backwards.worst_at,
                 "first": s.backwards.first,
             },
+            "schemas": self.schemas.map(|m| m.iter().map(|(name, (valid, invalid))| json!({
+                "schema": name, "valid": valid, "invalid": invalid,
+            })).collect::<Vec<_>>()),
             "sequence": self.seq.then(|| json!({
                 "gaps": s.seq_gaps,
                 "regressions": s.seq_regressions,

@@ -8,25 +8,39 @@ use std::sync::Arc;
 
 use crate::analysis::stats::{LaneKind, Stats};
 use crate::event::{Event, Origin};
+use crate::validate::{Schemas, Verdict};
 
 /// A lane met before: its name (held so that its address stays its own) and number.
 type KnownLane = (Option<Arc<str>>, usize);
+
+/// Events per schema: valid, invalid.
+pub type SchemaCounts = std::collections::BTreeMap<String, (u64, u64)>;
 
 pub struct StatsSink {
     pub stats: Stats,
     id: Option<Path>,
     seq: Option<Path>,
+    schemas: Option<Schemas>,
+    /// Per schema (valid, invalid); `(no schema)` counts the unchecked.
+    pub validity: SchemaCounts,
     /// (the topic's or file's name, as an address; partition) → lane: one lookup per event,
     /// no text built. The name is kept alive with it, so its address is never reused.
     lanes: HashMap<(usize, i32), KnownLane, foldhash::fast::RandomState>,
 }
 
 impl StatsSink {
-    pub fn new(stats: Stats, id: Option<Path>, seq: Option<Path>) -> StatsSink {
+    pub fn new(
+        stats: Stats,
+        id: Option<Path>,
+        seq: Option<Path>,
+        schemas: Option<Schemas>,
+    ) -> StatsSink {
         StatsSink {
             stats,
             id,
             seq,
+            schemas,
+            validity: SchemaCounts::new(),
             lanes: HashMap::default(),
         }
     }
@@ -86,6 +100,23 @@ impl Sink for StatsSink {
             found.and_then(|v| v.as_i64())
         });
         self.stats.observe(&event, at, id.as_deref(), seq, json);
+        if let Some(schemas) = &mut self.schemas {
+            let verdict = match value.and_then(crate::analysis::compare::parse) {
+                Some(parsed) => schemas.check(&parsed, event.topic.as_deref())?,
+                None => Verdict::not_json("not JSON"),
+            };
+            let (schema, valid) = match verdict {
+                Verdict::Valid { schema } => (schema, true),
+                Verdict::Invalid { schema, .. } => (schema, false),
+                Verdict::Unchecked { .. } => ("(no schema)".to_string(), true),
+            };
+            let counts = self.validity.entry(schema).or_default();
+            if valid {
+                counts.0 += 1;
+            } else {
+                counts.1 += 1;
+            }
+        }
         Ok(Flow::Continue)
     }
 }

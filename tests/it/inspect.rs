@@ -388,6 +388,23 @@ fn stats_finds_the_planted_faults() {
         "duplicates",
     ]);
     fail.expect_code(1);
+    // With a schema that wants versions from 1: o2's version 0 is the one invalid event.
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("payment.json");
+    std::fs::write(
+        &schema,
+        r#"{"type":"object","required":["event_id","version"],"properties":{"version":{"type":"integer","minimum":1}}}"#,
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let checked = evt(&["stats", &topic, "--schema", schema, "--format", "json"]);
+    checked.ok();
+    assert_eq!(
+        json(&checked.stdout)["schemas"],
+        serde_json::json!([{"schema": "payment.json", "valid": 6, "invalid": 1}])
+    );
+    evt(&["stats", &topic, "--schema", schema, "--fail-on", "invalid"]).expect_code(1);
+    evt(&["stats", &topic, "--fail-on", "invalid"]).expect_code(2);
     // Without --id, a duplicate is the same key and value: the redelivered e2 is one too.
     evt(&["stats", &topic, "--fail-on", "duplicates"]).expect_code(1);
     let clean = seeded("stats-clean", &[3], base);
