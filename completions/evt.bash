@@ -61,6 +61,9 @@ _evt() {
             evt,topics)
                 cmd="evt__subcmd__topics"
                 ;;
+            evt,trace)
+                cmd="evt__subcmd__trace"
+                ;;
             evt,validate)
                 cmd="evt__subcmd__validate"
                 ;;
@@ -109,6 +112,9 @@ _evt() {
             evt__subcmd__help,topics)
                 cmd="evt__subcmd__help__subcmd__topics"
                 ;;
+            evt__subcmd__help,trace)
+                cmd="evt__subcmd__help__subcmd__trace"
+                ;;
             evt__subcmd__help,validate)
                 cmd="evt__subcmd__help__subcmd__validate"
                 ;;
@@ -119,7 +125,7 @@ _evt() {
 
     case "${cmd}" in
         evt)
-            opts="-b -X -v -h -V --brokers --config --profile --timeout --playground --verbose --help --version read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help"
+            opts="-b -X -v -h -V --brokers --config --profile --timeout --playground --verbose --help --version read tail replay produce validate diff stats trace topics describe offsets groups lag playground completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,7 +431,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__help)
-            opts="read tail replay produce validate diff stats topics describe offsets groups lag playground completions man help"
+            opts="read tail replay produce validate diff stats trace topics describe offsets groups lag playground completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -635,6 +641,20 @@ _evt() {
             return 0
             ;;
         evt__subcmd__help__subcmd__topics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        evt__subcmd__help__subcmd__trace)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1393,6 +1413,76 @@ _evt() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --brokers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        evt__subcmd__trace)
+            opts="-b -X -v -h -V --field --header --type --expect --format --from --until --input --brokers --config --profile --timeout --playground --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -W "jsonl json values" -- "${cur}"))
                     return 0
                     ;;
                 --brokers)

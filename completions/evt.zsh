@@ -326,6 +326,34 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 '*::sources -- Topics, or files (`-` is stdin):_default' \
 && ret=0
 ;;
+(trace)
+_arguments "${_arguments_options[@]}" : \
+'*--field=[Match this field of the value too (repeatable, e.g. one per topic\: .order_id, .id)]:PATH:_default' \
+'--header=[Match this header too (e.g. trace-id)]:NAME:_default' \
+'--type=[The event type\: this field of the value (e.g. .type)]:PATH:_default' \
+'--expect=[The expected flow\: the happy path in order and failure->compensation pairs, e.g. '\''OrderCreated,PaymentAuthorized,OrderShipped,PaymentFailed->OrderCancelled'\'']:TYPES:_default' \
+'--format=[]:FORMAT:((table\:"A table for people"
+json\:"JSON for machines (field names are stable and documented in the README)"))' \
+'--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
+'--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
+'--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
+'--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
+'--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
+'*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':id -- The id\: a key, or a value of --field or --header:_default' \
+'*::sources -- Topics or files (default\: every topic but internal ones):_default' \
+&& ret=0
+;;
 (topics)
 _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((table\:"A table for people"
@@ -534,6 +562,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(trace)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (topics)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -589,6 +621,7 @@ _evt_commands() {
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
 'stats:Diagnose a stream in one pass\: counts, rate over time and gaps, keys, payload sizes, duplicates, timestamps out of order, per-key sequence faults' \
+'trace:One business transaction across topics\: every event whose key (or --field, or --header) is ID, as one timeline with what changed at each step' \
 'topics:List topics\: partitions, replication, events between watermarks, retention' \
 'describe:Describe topics\: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires' \
 'offsets:The offset of every partition at a position of the grammar (time, offset, relative)' \
@@ -631,6 +664,7 @@ _evt__subcmd__help_commands() {
 'validate:Check events against JSON Schemas\: topic windows, or fixture files in CI' \
 'diff:Compare two streams (topic windows or files), paired by key, a field or offset, as JSON' \
 'stats:Diagnose a stream in one pass\: counts, rate over time and gaps, keys, payload sizes, duplicates, timestamps out of order, per-key sequence faults' \
+'trace:One business transaction across topics\: every event whose key (or --field, or --header) is ID, as one timeline with what changed at each step' \
 'topics:List topics\: partitions, replication, events between watermarks, retention' \
 'describe:Describe topics\: per partition leader, replicas, watermarks, oldest and newest event (how far back you can travel), the configs that matter and when history expires' \
 'offsets:The offset of every partition at a position of the grammar (time, offset, relative)' \
@@ -718,6 +752,11 @@ _evt__subcmd__help__subcmd__topics_commands() {
     local commands; commands=()
     _describe -t commands 'evt help topics commands' commands "$@"
 }
+(( $+functions[_evt__subcmd__help__subcmd__trace_commands] )) ||
+_evt__subcmd__help__subcmd__trace_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt help trace commands' commands "$@"
+}
 (( $+functions[_evt__subcmd__help__subcmd__validate_commands] )) ||
 _evt__subcmd__help__subcmd__validate_commands() {
     local commands; commands=()
@@ -772,6 +811,11 @@ _evt__subcmd__tail_commands() {
 _evt__subcmd__topics_commands() {
     local commands; commands=()
     _describe -t commands 'evt topics commands' commands "$@"
+}
+(( $+functions[_evt__subcmd__trace_commands] )) ||
+_evt__subcmd__trace_commands() {
+    local commands; commands=()
+    _describe -t commands 'evt trace commands' commands "$@"
 }
 (( $+functions[_evt__subcmd__validate_commands] )) ||
 _evt__subcmd__validate_commands() {

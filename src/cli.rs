@@ -89,6 +89,13 @@ pub enum Command {
     /// evt stats payments --from 1d --id .event_id --fail-on duplicates;
     /// evt stats orders --seq .version --from 2h
     Stats(StatsArgs),
+    /// One business transaction across topics: every event whose key (or --field, or
+    /// --header) is ID, as one timeline with what changed at each step.
+    ///
+    /// With --expect, exit 1 when the flow stopped or a compensation is missing. Examples:
+    /// evt trace order-17 --from 1d; evt trace order-17 orders payments --type .type
+    /// --expect 'OrderCreated,PaymentAuthorized,OrderShipped,PaymentFailed->OrderCancelled'
+    Trace(TraceArgs),
     /// List topics: partitions, replication, events between watermarks, retention.
     ///
     /// Internal topics (names starting with _) are hidden unless --all.
@@ -386,6 +393,43 @@ pub struct StatsArgs {
 
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The id: a key, or a value of --field or --header.
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Topics or files (default: every topic but internal ones).
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// Match this field of the value too (repeatable, e.g. one per topic: .order_id, .id).
+    #[arg(long, value_name = "PATH")]
+    pub field: Vec<String>,
+
+    /// Match this header too (e.g. trace-id).
+    #[arg(long, value_name = "NAME")]
+    pub header: Option<String>,
+
+    /// The event type: this field of the value (e.g. .type).
+    #[arg(long = "type", value_name = "PATH", default_value = ".type")]
+    pub type_path: String,
+
+    /// The expected flow: the happy path in order and failure->compensation pairs, e.g.
+    /// 'OrderCreated,PaymentAuthorized,OrderShipped,PaymentFailed->OrderCancelled'.
+    #[arg(long, value_name = "TYPES")]
+    pub expect: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
+    pub format: TableFormatArg,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// A fault that makes `evt stats` exit 1.

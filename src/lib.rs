@@ -113,6 +113,7 @@ fn run_blocking(cli: cli::Cli, stop: &Stop) -> anyhow::Result<ExitStatus> {
         Job::Diff(job) => commands::diff::run(connection, *job, stop),
         Job::Produce(job) => commands::produce::run(connection, &job, stop),
         Job::Stats(job) => commands::stats::run(connection, *job, stop),
+        Job::Trace(job) => commands::trace::run(connection, *job, stop),
         Job::Topics(job) => commands::inspect::topics(connection, job, stop),
         Job::Describe(job) => commands::inspect::describe(connection, job, stop),
         Job::Offsets(job) => commands::inspect::offsets(connection, job, stop),

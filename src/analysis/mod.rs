@@ -7,3 +7,4 @@ pub mod diff;
 pub mod lag;
 pub mod path;
 pub mod stats;
+pub mod trace;

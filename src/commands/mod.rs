@@ -9,6 +9,7 @@ pub mod produce;
 pub mod read;
 pub mod replay;
 pub mod stats;
+pub mod trace;
 pub mod validate;
 
 use crate::broker::{self, Broker, Connection};

@@ -345,6 +345,76 @@ pub fn stats_job(args: cli::StatsArgs, connection: &Connection) -> anyhow::Resul
     })
 }
 
+/// `evt trace`.
+pub struct TraceJob {
+    pub id: String,
+    /// Sources given; empty: every non-internal topic (listed by the command).
+    pub request: Request,
+    /// Only the key is matched: the key filter (and partition pruning) does it upstream.
+    pub by_key_only: bool,
+    pub fields: Vec<crate::analysis::path::Path>,
+    pub header: Option<String>,
+    pub type_path: crate::analysis::path::Path,
+    pub expect: Option<crate::analysis::trace::Expect>,
+    pub filter: Option<Filter>,
+    pub style: Style,
+}
+
+pub fn trace_job(args: cli::TraceArgs, connection: &Connection) -> anyhow::Result<TraceJob> {
+    let path = |flag: &str, t: &str| {
+        crate::analysis::path::Path::parse(t)
+            .map_err(|e| EvtError::usage(format!("{flag} '{t}': {e}")))
+    };
+    let fields = args
+        .field
+        .iter()
+        .map(|f| path("--field", f))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let by_key_only = fields.is_empty() && args.header.is_none();
+    let filter_args = cli::FilterArgs {
+        keys: if by_key_only {
+            vec![args.id.clone()]
+        } else {
+            Vec::new()
+        },
+        ..cli::FilterArgs::default()
+    };
+    let request = request(
+        sources(&args.sources)?,
+        window(&args.range, Vec::new())?,
+        &filter_args,
+        Mode::Bounded { by_time: true },
+        args.input.input,
+        connection,
+        if args.header.is_some() {
+            Headers::Kept
+        } else {
+            Headers::ForFilters
+        },
+    );
+    Ok(TraceJob {
+        id: args.id,
+        request,
+        by_key_only,
+        fields,
+        header: args.header,
+        type_path: path("--type", &args.type_path)?,
+        expect: args
+            .expect
+            .as_deref()
+            .map(|e| {
+                crate::analysis::trace::Expect::parse(e)
+                    .map_err(|why| EvtError::usage(format!("--expect: {why}")))
+            })
+            .transpose()?,
+        filter: filter(&filter_args)?,
+        style: match args.format {
+            cli::TableFormatArg::Table => Style::Table,
+            cli::TableFormatArg::Json => Style::Json,
+        },
+    })
+}
+
 pub fn produce_job(args: cli::ProduceArgs, connection: &Connection) -> anyhow::Result<ProduceJob> {
     let mut files: Vec<SourceArg> = args.files.iter().cloned().map(SourceArg::File).collect();
     if files.is_empty() {

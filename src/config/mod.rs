@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use crate::broker::Connection;
 use crate::cli::{self, Cli};
-pub use jobs::{parse_rate, ProduceJob, ReadJob, ReplayJob, StatsJob, ValidateJob};
+pub use jobs::{parse_rate, ProduceJob, ReadJob, ReplayJob, StatsJob, TraceJob, ValidateJob};
 pub use profile::{DEFAULT_BROKERS, PLAYGROUND};
 
 /// Everything a command needs.
@@ -38,6 +38,7 @@ pub enum Job {
     Diff(Box<diff::DiffJob>),
     Produce(ProduceJob),
     Stats(Box<StatsJob>),
+    Trace(Box<TraceJob>),
     Topics(inspect::TopicsJob),
     Describe(inspect::DescribeJob),
     Offsets(inspect::OffsetsJob),
@@ -72,6 +73,7 @@ impl Config {
             }
             cli::Command::Produce(args) => Job::Produce(jobs::produce_job(args, &connection)?),
             cli::Command::Stats(args) => Job::Stats(Box::new(jobs::stats_job(args, &connection)?)),
+            cli::Command::Trace(args) => Job::Trace(Box::new(jobs::trace_job(args, &connection)?)),
             cli::Command::Topics(args) => Job::Topics(inspect::topics_job(args)?),
             cli::Command::Describe(args) => Job::Describe(inspect::describe_job(args)),
             cli::Command::Offsets(args) => Job::Offsets(inspect::offsets_job(args)?),

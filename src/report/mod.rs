@@ -11,6 +11,7 @@ use crate::broker::Plan;
 pub mod diff;
 pub mod inspect;
 pub mod stats;
+pub mod trace;
 
 /// How a report is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod print;
 pub mod produce;
 pub mod replay;
 pub mod stats;
+pub mod trace;
 pub mod validate;
 pub mod violations;
 

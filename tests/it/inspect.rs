@@ -410,3 +410,115 @@ fn stats_finds_the_planted_faults() {
     let clean = seeded("stats-clean", &[3], base);
     evt(&["stats", &clean, "--fail-on", "duplicates,out-of-order"]).ok();
 }
+
+/// `evt trace`: one order's events across two topics as one timeline in time order, what
+/// changed at each step, and the verdict on the expected flow (exit 1 when it stopped or a
+/// compensation is missing); also by a field of the value and by a header.
+#[test]
+fn trace_follows_one_order_across_topics_and_judges_the_saga() {
+    let base = now_ms() - 600_000;
+    let orders = unique_topic("trace-orders");
+    let payments = unique_topic("trace-payments");
+    create_topic(&orders, 2);
+    create_topic(&payments, 1);
+    let ev = |p: i32, key: &str, body: &str, ts: i64| Record::json(p, key, body, ts);
+    // Keyed events sit where the default partitioner puts them (trace prunes by key).
+    let (p1, p2) = (
+        evt::broker::partitioner::partition_for(b"o-1", 2),
+        evt::broker::partitioner::partition_for(b"o-2", 2),
+    );
+    produce(
+        &orders,
+        &[
+            ev(
+                p1,
+                "o-1",
+                r#"{"type":"OrderCreated","order_id":"o-1","status":"NEW"}"#,
+                base,
+            ),
+            ev(
+                p2,
+                "o-2",
+                r#"{"type":"OrderCreated","order_id":"o-2","status":"NEW"}"#,
+                base + 10,
+            ),
+            ev(
+                p1,
+                "o-1",
+                r#"{"type":"OrderConfirmed","order_id":"o-1","status":"PAID"}"#,
+                base + 3_000,
+            ),
+        ],
+    );
+    let mut failed = ev(
+        0,
+        "p-9",
+        r#"{"type":"PaymentFailed","order":"o-2"}"#,
+        base + 2_000,
+    );
+    failed.headers = vec![("trace-id".into(), Some(b"o-2".to_vec()))];
+    produce(
+        &payments,
+        &[
+            ev(
+                0,
+                "o-1",
+                r#"{"type":"PaymentAuthorized","order_id":"o-1","amount":5}"#,
+                base + 1_000,
+            ),
+            failed,
+        ],
+    );
+    let expect =
+        "OrderCreated,PaymentAuthorized,OrderConfirmed,OrderShipped,PaymentFailed->OrderCancelled";
+    let run = evt(&[
+        "trace", "o-1", &orders, &payments, "--expect", expect, "--format", "json",
+    ]);
+    run.expect_code(1);
+    let v = json(&run.stdout);
+    let events = v["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["OrderCreated", "PaymentAuthorized", "OrderConfirmed"]
+    );
+    assert_eq!(events[1]["topic"], payments.as_str());
+    // Against the payment before it: amount gone, status new, another type.
+    assert_eq!(
+        events[2]["changed"],
+        serde_json::json!(["/amount", "/status", "/type"])
+    );
+    assert_eq!(
+        v["verdict"],
+        "flow stopped after step 3 (OrderConfirmed): OrderShipped never came"
+    );
+    // o-2's payment failed and nothing cancelled it: found by the header, and by a field.
+    let by_header = evt(&[
+        "trace", "o-2", &orders, &payments, "--header", "trace-id", "--expect", expect,
+    ]);
+    by_header.expect_code(1);
+    assert!(
+        by_header.stdout.contains(
+            "compensation missing: PaymentFailed at step 2 was not followed by OrderCancelled"
+        ),
+        "{}",
+        by_header.stdout
+    );
+    let by_field = evt(&[
+        "trace",
+        "o-2",
+        &orders,
+        &payments,
+        "--field",
+        ".order",
+        "--field",
+        ".order_id",
+        "--format",
+        "json",
+    ]);
+    by_field.ok();
+    assert_eq!(
+        json(&by_field.stdout)["events"].as_array().unwrap().len(),
+        2
+    );
+}

@@ -1,0 +1,81 @@
+//! `evt trace ID [SOURCE…]`: read the window of every given topic (default: all but internal
+//! ones) merged by time, keep the id's events, show them as one timeline and judge the flow.
+
+use super::broker_for;
+use crate::analysis::trace::judge;
+use crate::broker::{self, Connection};
+use crate::config::TraceJob;
+use crate::error::ExitStatus;
+use crate::pipeline::{self, Ended};
+use crate::report::render;
+use crate::report::trace::{steps, TraceReport};
+use crate::sink::trace::TraceSink;
+use crate::source::SourceArg;
+use crate::stop::Stop;
+
+pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
+    let waiting = stop.abandonable();
+    if job.request.sources.is_empty() {
+        let cluster = broker::connect(connection)?;
+        let mut names: Vec<String> = cluster
+            .topics()?
+            .into_iter()
+            .filter(|t| !t.name.starts_with('_') && t.problem.is_none())
+            .map(|t| t.name)
+            .collect();
+        names.sort();
+        job.request.sources = names.into_iter().map(SourceArg::Topic).collect();
+    }
+    let broker = broker_for(connection, &job.request)?;
+    let plan = broker.as_deref().map(|b| job.request.plan(b)).transpose()?;
+    let mut source = job.request.open(broker.as_deref(), plan, stop)?;
+    let mut sink = TraceSink::new(
+        job.id.clone(),
+        std::mem::take(&mut job.fields),
+        job.header.take(),
+        job.by_key_only,
+    );
+    let options = pipeline::Options {
+        time: job.request.window.time_bounds(),
+        progress: true,
+        ..pipeline::Options::default()
+    };
+    drop(waiting);
+    let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
+    let type_path = &job.type_path;
+    let steps = steps(&sink.events, |e| {
+        e.value
+            .as_deref()
+            .and_then(|v| type_path.extract(v))
+            .map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            })
+    });
+    let verdict = job.expect.as_ref().map(|expect| {
+        let kinds: Vec<Option<String>> = steps.iter().map(|s| s.kind.clone()).collect();
+        judge(expect, &kinds)
+    });
+    let broken = verdict.as_ref().is_some_and(|v| v.broken());
+    let report = TraceReport {
+        id: &job.id,
+        steps,
+        beyond: sink.beyond,
+        outcome: verdict,
+    };
+    {
+        use std::io::Write;
+        let text = render(&report, job.style);
+        match std::io::stdout().lock().write_all(text.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            _ => {}
+        }
+    }
+    Ok(if outcome.ended == Ended::Interrupted {
+        ExitStatus::Interrupted
+    } else if broken {
+        ExitStatus::Found
+    } else {
+        ExitStatus::Success
+    })
+}
