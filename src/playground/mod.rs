@@ -140,8 +140,9 @@ fn start_live(writer: Writer, rate: f64, seed: u64) -> (Arc<AtomicBool>, JoinHan
     let handle = std::thread::Builder::new()
         .name("evt-playground-live".into())
         .spawn(move || {
-            // Live order ids start far above the history's, so no key means two sagas.
-            let mut demo = demo::Demo::numbered_from(seed, 1_000_000);
+            // Live order and event ids start far above the history's: no key means two
+            // sagas, no event id two events.
+            let mut demo = demo::Demo::live(seed);
             // Sagas unfold over minutes: pending events wait here until their time comes.
             let mut pending: BinaryHeap<Reverse<(i64, u64)>> = BinaryHeap::new();
             let mut events: std::collections::HashMap<u64, Event> =
