@@ -7,9 +7,9 @@ use std::thread::{Scope, ScopedJoinHandle};
 
 use indicatif::ProgressBar;
 
-use super::broker_for;
+use super::Opened;
 use crate::analysis::diff::{Differ, OverBudget, Side};
-use crate::broker::{Broker, Connection};
+use crate::broker::Connection;
 use crate::config::diff::{DiffInput, DiffJob};
 use crate::error::{EvtError, ExitStatus};
 use crate::filter::Filter;
@@ -22,12 +22,6 @@ use crate::stop::Stop;
 
 /// Batches in flight per side: a side that runs ahead waits here.
 const IN_FLIGHT: usize = 8;
-
-/// A side, opened: the broker stays alive while its source reads.
-struct Opened {
-    _broker: Option<Box<dyn Broker>>,
-    source: Box<dyn Source>,
-}
 
 pub fn run(connection: &Connection, job: DiffJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
     let waiting = stop.abandonable();
@@ -86,18 +80,13 @@ pub fn run(connection: &Connection, job: DiffJob, stop: &Stop) -> anyhow::Result
     })
 }
 
+/// One side, opened on its own cluster when it names one.
 fn open(connection: &Connection, input: &DiffInput, stop: &Stop) -> anyhow::Result<Opened> {
-    let connection = input.cluster.as_ref().unwrap_or(connection);
-    let broker = broker_for(connection, &input.request)?;
-    let plan = broker
-        .as_deref()
-        .map(|b| input.request.plan(b))
-        .transpose()?;
-    let source = input.request.open(broker.as_deref(), plan, stop)?;
-    Ok(Opened {
-        _broker: broker,
-        source,
-    })
+    super::open(
+        input.cluster.as_ref().unwrap_or(connection),
+        &input.request,
+        stop,
+    )
 }
 
 /// Runs one side through the pipeline on its own thread (filters are compiled there).

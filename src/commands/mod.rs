@@ -16,6 +16,8 @@ use crate::broker::{self, Broker, Connection};
 use crate::error::ExitStatus;
 use crate::pipeline::{Ended, Outcome};
 use crate::source::Request;
+use crate::source::Source;
+use crate::stop::Stop;
 
 /// A broker when some source is a topic; files need none (and no connection is tried).
 fn broker_for(
@@ -26,6 +28,23 @@ fn broker_for(
         .needs_broker()
         .then(|| broker::connect(connection))
         .transpose()
+}
+
+/// A request's source, opened; the broker (when a topic needs one) lives as long as it.
+struct Opened {
+    _broker: Option<Box<dyn Broker>>,
+    source: Box<dyn Source>,
+}
+
+/// Connects when a source is a topic, resolves the window, and opens the source.
+fn open(connection: &Connection, request: &Request, stop: &Stop) -> anyhow::Result<Opened> {
+    let broker = broker_for(connection, request)?;
+    let plan = broker.as_deref().map(|b| request.plan(b)).transpose()?;
+    let source = request.open(broker.as_deref(), plan, stop)?;
+    Ok(Opened {
+        _broker: broker,
+        source,
+    })
 }
 
 /// The exit status of a bounded command whose stream ended without an error.

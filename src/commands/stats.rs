@@ -1,7 +1,6 @@
 //! `evt stats SOURCE…`: one pass through the pipeline into the stats accumulator, then the
 //! report; exit 1 when `--fail-on` names a fault that was found.
 
-use super::broker_for;
 use crate::analysis::stats::Stats;
 use crate::broker::Connection;
 use crate::cli::FailOnArg;
@@ -15,9 +14,7 @@ use crate::stop::Stop;
 
 pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
     let waiting = stop.abandonable();
-    let broker = broker_for(connection, &job.request)?;
-    let plan = broker.as_deref().map(|b| job.request.plan(b)).transpose()?;
-    let mut source = job.request.open(broker.as_deref(), plan, stop)?;
+    let mut opened = super::open(connection, &job.request, stop)?;
     let seq = job.seq.is_some();
     let mut sink = StatsSink::new(
         Stats::new(job.options.clone()),
@@ -31,7 +28,13 @@ pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::R
         ..pipeline::Options::default()
     };
     drop(waiting);
-    let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
+    let outcome = pipeline::run(
+        &mut *opened.source,
+        job.filter.as_mut(),
+        &mut sink,
+        &options,
+        stop,
+    )?;
     if outcome.ended == Ended::Interrupted {
         eprintln!("evt: interrupted: the statistics cover only what was read");
     }

@@ -1,7 +1,6 @@
 //! `evt trace ID [SOURCE…]`: read the window of every given topic (default: all but internal
 //! ones) merged by time, keep the id's events, show them as one timeline and judge the flow.
 
-use super::broker_for;
 use crate::analysis::trace::judge;
 use crate::broker::{self, Connection};
 use crate::config::TraceJob;
@@ -26,9 +25,7 @@ pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::R
         names.sort();
         job.request.sources = names.into_iter().map(SourceArg::Topic).collect();
     }
-    let broker = broker_for(connection, &job.request)?;
-    let plan = broker.as_deref().map(|b| job.request.plan(b)).transpose()?;
-    let mut source = job.request.open(broker.as_deref(), plan, stop)?;
+    let mut opened = super::open(connection, &job.request, stop)?;
     let mut sink = TraceSink::new(
         job.id.clone(),
         std::mem::take(&mut job.fields),
@@ -41,7 +38,13 @@ pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::R
         ..pipeline::Options::default()
     };
     drop(waiting);
-    let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
+    let outcome = pipeline::run(
+        &mut *opened.source,
+        job.filter.as_mut(),
+        &mut sink,
+        &options,
+        stop,
+    )?;
     let type_path = &job.type_path;
     let steps = steps(&sink.events, |e| {
         e.value

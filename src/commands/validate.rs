@@ -1,7 +1,6 @@
 //! `evt validate [SOURCE…] --schema PATH`: check files and topic windows against JSON
 //! Schemas, report every violation where it happened, exit 1 when any was found.
 
-use super::broker_for;
 use crate::broker::Connection;
 use crate::config::ValidateJob;
 use crate::error::ExitStatus;
@@ -15,9 +14,7 @@ pub fn run(
     stop: &Stop,
 ) -> anyhow::Result<ExitStatus> {
     let waiting = stop.abandonable();
-    let broker = broker_for(connection, &job.request)?;
-    let plan = broker.as_deref().map(|b| job.request.plan(b)).transpose()?;
-    let mut source = job.request.open(broker.as_deref(), plan, stop)?;
+    let mut opened = super::open(connection, &job.request, stop)?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = ValidateSink::new(job.schemas, job.format, job.missing, job.max_errors, out);
     let options = pipeline::Options {
@@ -26,7 +23,13 @@ pub fn run(
         ..pipeline::Options::default()
     };
     drop(waiting);
-    let outcome = pipeline::run(&mut *source, job.filter.as_mut(), &mut sink, &options, stop)?;
+    let outcome = pipeline::run(
+        &mut *opened.source,
+        job.filter.as_mut(),
+        &mut sink,
+        &options,
+        stop,
+    )?;
     Ok(if outcome.ended == Ended::Interrupted {
         ExitStatus::Interrupted
     } else if sink.invalid() > 0 {
