@@ -19,7 +19,7 @@ use crate::report::{render, Report, Style};
 use crate::stop::Stop;
 
 /// Internal topics: the broker's own (`__consumer_offsets`) and tools' (`_schemas`, …).
-fn internal(topic: &str) -> bool {
+pub(super) fn internal(topic: &str) -> bool {
     topic.starts_with('_')
 }
 

@@ -47,6 +47,28 @@ fn open(connection: &Connection, request: &Request, stop: &Stop) -> anyhow::Resu
     })
 }
 
+/// A bounded report over a request: open it (Ctrl-C may end the wait for the broker at
+/// once), then run the pipeline into `sink` with the window's time bounds and a progress
+/// bar on a terminal. For the commands that gather and report at the end (validate,
+/// stats, trace).
+fn gather(
+    connection: &Connection,
+    request: &Request,
+    filter: Option<&mut crate::filter::Filter>,
+    sink: &mut dyn crate::sink::Sink,
+    stop: &Stop,
+) -> anyhow::Result<Outcome> {
+    let waiting = stop.abandonable();
+    let mut opened = open(connection, request, stop)?;
+    let options = crate::pipeline::Options {
+        time: request.window.time_bounds(),
+        progress: true,
+        ..crate::pipeline::Options::default()
+    };
+    drop(waiting);
+    crate::pipeline::run(&mut *opened.source, filter, sink, &options, stop)
+}
+
 /// The exit status of a bounded command whose stream ended without an error.
 fn bounded_status(outcome: &Outcome) -> ExitStatus {
     match outcome.ended {

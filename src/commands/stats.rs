@@ -6,15 +6,13 @@ use crate::broker::Connection;
 use crate::cli::FailOnArg;
 use crate::config::StatsJob;
 use crate::error::ExitStatus;
-use crate::pipeline::{self, Ended};
+use crate::pipeline::Ended;
 use crate::report::render;
 use crate::report::stats::StatsReport;
 use crate::sink::stats::StatsSink;
 use crate::stop::Stop;
 
 pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
-    let waiting = stop.abandonable();
-    let mut opened = super::open(connection, &job.request, stop)?;
     let seq = job.seq.is_some();
     let mut sink = StatsSink::new(
         Stats::new(job.options.clone()),
@@ -22,17 +20,11 @@ pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::R
         job.seq.take(),
         job.schemas.take(),
     );
-    let options = pipeline::Options {
-        time: job.request.window.time_bounds(),
-        progress: true,
-        ..pipeline::Options::default()
-    };
-    drop(waiting);
-    let outcome = pipeline::run(
-        &mut *opened.source,
+    let outcome = super::gather(
+        connection,
+        &job.request,
         job.filter.as_mut(),
         &mut sink,
-        &options,
         stop,
     )?;
     if outcome.ended == Ended::Interrupted {

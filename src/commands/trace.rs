@@ -5,7 +5,7 @@ use crate::analysis::trace::judge;
 use crate::broker::{self, Connection};
 use crate::config::TraceJob;
 use crate::error::ExitStatus;
-use crate::pipeline::{self, Ended};
+use crate::pipeline::Ended;
 use crate::report::render;
 use crate::report::trace::{steps, TraceReport};
 use crate::sink::trace::TraceSink;
@@ -13,36 +13,31 @@ use crate::source::SourceArg;
 use crate::stop::Stop;
 
 pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
-    let waiting = stop.abandonable();
     if job.request.sources.is_empty() {
+        // Listing waits on the broker: Ctrl-C may end it at once.
+        let waiting = stop.abandonable();
         let cluster = broker::connect(connection)?;
         let mut names: Vec<String> = cluster
             .topics()?
             .into_iter()
-            .filter(|t| !t.name.starts_with('_') && t.problem.is_none())
+            .filter(|t| !super::inspect::internal(&t.name) && t.problem.is_none())
             .map(|t| t.name)
             .collect();
         names.sort();
         job.request.sources = names.into_iter().map(SourceArg::Topic).collect();
+        drop(waiting);
     }
-    let mut opened = super::open(connection, &job.request, stop)?;
     let mut sink = TraceSink::new(
         job.id.clone(),
         std::mem::take(&mut job.fields),
         job.header.take(),
         job.by_key_only,
     );
-    let options = pipeline::Options {
-        time: job.request.window.time_bounds(),
-        progress: true,
-        ..pipeline::Options::default()
-    };
-    drop(waiting);
-    let outcome = pipeline::run(
-        &mut *opened.source,
+    let outcome = super::gather(
+        connection,
+        &job.request,
         job.filter.as_mut(),
         &mut sink,
-        &options,
         stop,
     )?;
     let type_path = &job.type_path;

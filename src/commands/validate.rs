@@ -4,7 +4,7 @@
 use crate::broker::Connection;
 use crate::config::ValidateJob;
 use crate::error::ExitStatus;
-use crate::pipeline::{self, Ended};
+use crate::pipeline::Ended;
 use crate::sink::validate::ValidateSink;
 use crate::stop::Stop;
 
@@ -13,21 +13,13 @@ pub fn run(
     mut job: ValidateJob,
     stop: &Stop,
 ) -> anyhow::Result<ExitStatus> {
-    let waiting = stop.abandonable();
-    let mut opened = super::open(connection, &job.request, stop)?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = ValidateSink::new(job.schemas, job.format, job.missing, job.max_errors, out);
-    let options = pipeline::Options {
-        time: job.request.window.time_bounds(),
-        progress: true,
-        ..pipeline::Options::default()
-    };
-    drop(waiting);
-    let outcome = pipeline::run(
-        &mut *opened.source,
+    let outcome = super::gather(
+        connection,
+        &job.request,
         job.filter.as_mut(),
         &mut sink,
-        &options,
         stop,
     )?;
     Ok(if outcome.ended == Ended::Interrupted {
