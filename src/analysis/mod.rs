@@ -6,5 +6,6 @@ pub mod compare;
 pub mod diff;
 pub mod lag;
 pub mod path;
+pub mod rate;
 pub mod stats;
 pub mod trace;

@@ -3,7 +3,8 @@
 //! payload sizes, duplicates and ordering faults.
 //!
 //! Memory per part, whatever the stream's length:
-//! - the rate: one counter per minute of the window (a day is 1,440 counters);
+//! - the rate: counters per slot of time, at most [`super::rate::MAX_SLOTS`] (slots widen from
+//!   a second as the window grows); the longest [`Gaps::KEPT`] gaps and their count;
 //! - keys: a set of 64-bit key hashes, exact up to [`EXACT_KEYS`] distinct keys, then a
 //!   HyperLogLog estimate (2^14 registers, about 0.8% standard error); the top keys by lossy
 //!   counting over at most [`TOP_CAPACITY`] counters (exact while there are fewer distinct
@@ -18,9 +19,11 @@
 //! - ordering: the last timestamp per partition, and with `--seq`, the last sequence number
 //!   per key hash.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 
+use super::rate::Timeline;
+pub use super::rate::{Bucket, Gaps};
 use crate::event::Event;
 
 /// Distinct keys counted exactly before the estimate takes over.
@@ -304,10 +307,10 @@ pub struct Stats {
     pub lanes: Vec<Lane>,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
-    per_minute: BTreeMap<i64, u64>,
+    timeline: Timeline,
     /// The latest timestamp seen (arrival order), for gaps.
     latest_ms: Option<i64>,
-    pub gaps: Vec<(i64, i64)>,
+    pub gaps: Gaps,
     keys: Cardinality,
     top: TopKeys,
     pub keyless: u64,
@@ -334,9 +337,9 @@ impl Stats {
             lanes: Vec::new(),
             first_ms: None,
             last_ms: None,
-            per_minute: BTreeMap::new(),
+            timeline: Timeline::default(),
             latest_ms: None,
-            gaps: Vec::new(),
+            gaps: Gaps::default(),
             keys: Cardinality {
                 exact: Some(HashSet::default()),
                 sketch: HyperLogLog::new(),
@@ -416,10 +419,10 @@ impl Stats {
         if let Some(ts) = event.timestamp {
             self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
             self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
-            *self.per_minute.entry(ts.div_euclid(60_000)).or_default() += 1;
+            self.timeline.add(ts);
             if let Some(latest) = self.latest_ms {
                 if ts - latest > self.options.gap_ms && self.options.gap_ms > 0 {
-                    self.gaps.push((latest, ts));
+                    self.gaps.add(latest, ts);
                 }
             }
             self.latest_ms = Some(self.latest_ms.map_or(ts, |l| l.max(ts)));
@@ -549,25 +552,9 @@ impl Stats {
         all
     }
 
-    /// Events per bucket over the window: about `buckets` buckets of a whole number of
-    /// minutes; (bucket start ms, width ms, count), empty buckets included.
-    pub fn rate(&self, buckets: i64) -> Vec<(i64, i64, u64)> {
-        let (Some(&first), Some(&last)) = (
-            self.per_minute.keys().next(),
-            self.per_minute.keys().next_back(),
-        ) else {
-            return Vec::new();
-        };
-        let minutes = last - first + 1;
-        let width = (minutes + buckets - 1) / buckets.max(1);
-        let width = width.max(1);
-        let mut out: Vec<(i64, i64, u64)> = (0..(minutes + width - 1) / width)
-            .map(|i| ((first + i * width) * 60_000, width * 60_000, 0))
-            .collect();
-        for (minute, n) in &self.per_minute {
-            out[((minute - first) / width) as usize].2 += n;
-        }
-        out
+    /// Events per bucket over the window: about `buckets` buckets of a readable width.
+    pub fn rate(&self, buckets: i64) -> Vec<Bucket> {
+        self.timeline.buckets(buckets)
     }
 }
 
@@ -619,7 +606,7 @@ mod tests {
         assert_eq!(s.top_keys()[0].key, b"a");
         assert_eq!(s.top_keys()[0].count, 2);
         assert_eq!(s.sizes(), Some([7, 7, 8, 8]));
-        assert_eq!(s.gaps, [(10_000, 100_000)]);
+        assert_eq!(s.gaps.longest(), [(10_000, 100_000)]);
         assert_eq!(s.duplicate_copies, 0);
     }
 
@@ -709,27 +696,5 @@ mod tests {
         let (n, exact) = c.count();
         assert!(!exact);
         assert!((n as f64 - 200_000.0).abs() / 200_000.0 < 0.02, "{n}");
-    }
-
-    #[test]
-    fn rate_buckets_cover_the_window() {
-        let mut s = stats();
-        for m in [0, 1, 1, 5, 9] {
-            let p = s.lane("p/0", LaneKind::Partition);
-            s.observe(
-                &ev("k", &m.to_string(), m * 60_000),
-                (p, m),
-                None,
-                None,
-                None,
-            );
-        }
-        let rate = s.rate(5);
-        assert_eq!(rate.len(), 5);
-        assert_eq!(
-            rate.iter().map(|r| r.2).collect::<Vec<_>>(),
-            [3, 0, 1, 0, 1]
-        );
-        assert_eq!(rate[1].1, 120_000);
     }
 }

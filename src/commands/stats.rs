@@ -34,6 +34,7 @@ pub fn run(connection: &Connection, mut job: StatsJob, stop: &Stop) -> anyhow::R
     let report = StatsReport {
         stats,
         seq,
+        gap_ms: job.options.gap_ms,
         schemas: (!sink.validity.is_empty()).then_some(&sink.validity),
     };
     let text = render(&report, job.style);

@@ -65,11 +65,49 @@ impl Rng {
 /// Which deliberate faults a saga carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Faults {
-    /// The payment event is delivered twice (same event id): a producer retry.
-    pub duplicate_payment: bool,
     /// The OrderCreated event breaks the orders schema (total as a string, no customer).
     pub invalid_order: bool,
+    /// How the saga ends, when the story needs a particular ending (`None`: by chance).
+    pub ending: Option<Ending>,
 }
+
+/// How a saga ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Payment authorised, order confirmed, shipment started.
+    Completed,
+    /// Payment failed, order cancelled (the compensation).
+    Compensated,
+    /// Payment authorised, then nothing: the order is never confirmed nor shipped.
+    Stopped,
+    /// Payment failed and the order is never cancelled: the compensation is missing.
+    Uncompensated,
+}
+
+/// The history's planted incidents, as times before the playground started. The README's
+/// guided tour finds each one.
+pub mod incidents {
+    /// The payment service restarts and sends its last [`REDELIVERED`] payments again.
+    pub const RESTART_AGO_MS: i64 = 6 * 3_600_000;
+    pub const REDELIVERED: usize = 5;
+    /// Checkout stops: no order is created for [`OUTAGE_MS`].
+    pub const OUTAGE_AGO_MS: i64 = 4 * 3_600_000;
+    pub const OUTAGE_MS: i64 = 12 * 60_000;
+    /// A trades producer's clock runs five minutes behind for [`SKEWED`] ticks.
+    pub const SKEW_AGO_MS: i64 = 3 * 3_600_000;
+    pub const SKEW_MS: i64 = 5 * 60_000;
+    pub const SKEWED: i64 = 20;
+    /// The first sagas started after this end as [`super::TOUR`] says, in that order.
+    pub const TOUR_AGO_MS: i64 = 2 * 3_600_000;
+}
+
+/// The endings of the tour's sagas, in order (consecutive order ids).
+pub const TOUR: [Ending; 4] = [
+    Ending::Completed,
+    Ending::Compensated,
+    Ending::Stopped,
+    Ending::Uncompensated,
+];
 
 /// Generates the demo's records; partition -1 lets the producer's partitioner choose by key.
 pub struct Demo {
@@ -185,7 +223,11 @@ impl Demo {
 
         let paid_at = ts + 150 + i64::try_from(self.rng.below(1800)).unwrap_or(0);
         let payment_id = format!("pay-{:06}", self.rng.below(1_000_000));
-        let failed = self.rng.chance(120);
+        let failed = match faults.ending {
+            Some(Ending::Compensated | Ending::Uncompensated) => true,
+            Some(Ending::Completed | Ending::Stopped) => false,
+            None => self.rng.chance(120),
+        };
         let pay_event = self.event_id();
         let payment = if failed {
             let reason = *self.rng.pick(&FAILURE_REASONS);
@@ -202,13 +244,12 @@ impl Demo {
         } else {
             "PaymentAuthorized"
         };
-        out.push(self.record(1, &order_id, payment.clone(), paid_at, headers(kind)));
-        if faults.duplicate_payment {
-            out.push(self.record(1, &order_id, payment, paid_at + 2_000, headers(kind)));
-        }
+        out.push(self.record(1, &order_id, payment, paid_at, headers(kind)));
 
         let next = paid_at + 300 + i64::try_from(self.rng.below(900)).unwrap_or(0);
-        if failed {
+        if matches!(faults.ending, Some(Ending::Stopped | Ending::Uncompensated)) {
+            // The saga stops here: nothing confirms, ships or cancels the order.
+        } else if failed {
             let id = self.event_id();
             let cancelled = format!(
                 r#"{{"type":"OrderCancelled","event_id":"{id}","order_id":"{order_id}","reason":"payment_failed"}}"#
@@ -265,20 +306,57 @@ impl Demo {
     }
 }
 
-/// The backdated history: `hours` of sagas and ticks ending at `now`, with every fault kind,
-/// in the order a producer would have sent them (which is not always timestamp order).
+/// The backdated history: `hours` of sagas and ticks up to `now`, with every planted
+/// incident of [`incidents`] that falls in it, in the order a producer would have sent them
+/// (which is not always timestamp order). Sagas started shortly before `now` unfold after it:
+/// their later events carry timestamps after `now`, for the live generator to send when
+/// their time comes.
 pub fn history(seed: u64, now: i64, hours: i64) -> Vec<Event> {
+    use incidents::*;
     let mut demo = Demo::new(seed);
     let start = now - hours * 3_600_000;
-    let mut events = Vec::new();
+    // (sent at, event): sorted by the time the producer sent it.
+    let mut events: Vec<(i64, Event)> = Vec::new();
     let saga_every = 30_000; // one saga every 30 s: about 2,900 sagas a day
+    let restart = now - RESTART_AGO_MS;
+    let outage = now - OUTAGE_AGO_MS..now - OUTAGE_AGO_MS + OUTAGE_MS;
+    let tour_from = now - TOUR_AGO_MS;
+    let mut restarted = restart < start;
+    let mut tour = TOUR.iter();
     let mut n = 0u64;
     let mut ts = start;
-    while ts < now - 20 * 60_000 {
+    while ts < now {
+        if !restarted && ts >= restart {
+            restarted = true;
+            // The restarted service processes its last payments again: same event ids.
+            let mut again: Vec<Event> = events
+                .iter()
+                .rev()
+                .map(|(_, e)| e)
+                .filter(|e| e.topic.as_deref() == Some("payments"))
+                .filter(|e| e.timestamp.unwrap_or(0) < restart)
+                .take(REDELIVERED)
+                .cloned()
+                .collect();
+            again.sort_by_key(|e| e.timestamp);
+            for (i, mut e) in (0i64..).zip(again) {
+                let at = restart + 20_000 + i * 150;
+                e.timestamp = Some(at);
+                events.push((at, e));
+            }
+        }
+        if outage.contains(&ts) {
+            ts = outage.end;
+            continue;
+        }
         n += 1;
         let faults = Faults {
-            duplicate_payment: n % 577 == 0,
             invalid_order: n % 733 == 0,
+            ending: if ts >= tour_from {
+                tour.next().copied()
+            } else {
+                None
+            },
         };
         events.extend(
             demo.saga(ts, faults)
@@ -288,15 +366,15 @@ pub fn history(seed: u64, now: i64, hours: i64) -> Vec<Event> {
         ts += saga_every / 2 + i64::try_from(demo.rng.below(saga_every as u64)).unwrap_or(0);
     }
     let tick_every = 4_000;
-    let skew_at = now - 3 * 3_600_000; // the out-of-order burst, three hours ago
+    let skew_at = now - SKEW_AGO_MS;
     let mut ts = start;
     let mut k = 0u64;
     while ts < now {
         k += 1;
         let mut tick = demo.tick(ts, k % 9_001 == 0);
-        if (skew_at..skew_at + 20 * tick_every).contains(&ts) {
+        if (skew_at..skew_at + SKEWED * tick_every).contains(&ts) {
             // A producer with a clock five minutes behind: timestamps jump back, then recover.
-            tick.timestamp = Some(ts - 300_000);
+            tick.timestamp = Some(ts - SKEW_MS);
         }
         events.push((ts, tick));
         ts += tick_every;
@@ -400,32 +478,21 @@ mod tests {
                 repeats.push((id, first, what));
             }
         }
-        assert!(!repeats.is_empty(), "the planted re-deliveries");
+        assert_eq!(repeats.len(), incidents::REDELIVERED, "{repeats:?}");
         for (id, first, again) in &repeats {
             assert_eq!(first, again, "{id} repeats across topics or types");
-            assert_eq!(
-                first.1, "PaymentAuthorized",
-                "{id}: only payments are re-delivered"
-            );
+            assert_eq!(first.0, "payments", "{id}: only payments are re-delivered");
         }
-        assert!(repeats.len() < 10, "{} repeats", repeats.len());
     }
 
+    /// Each planted incident is in the history, where and as [`incidents`] says.
     #[test]
-    fn history_holds_every_fault() {
+    fn history_holds_every_incident() {
+        use incidents::*;
         let now = 1_800_000_000_000;
         let events = history(1, now, 24);
         assert!(events.len() > 10_000, "{}", events.len());
         let values: Vec<serde_json::Value> = events.iter().map(value).collect();
-        let mut ids = std::collections::HashMap::new();
-        for v in &values {
-            *ids.entry(v["event_id"].as_str().unwrap().to_string())
-                .or_insert(0) += 1;
-        }
-        assert!(
-            ids.values().filter(|n| **n == 2).count() >= 3,
-            "duplicate deliveries"
-        );
         assert!(
             values.iter().any(|v| v["total"].is_string()),
             "an invalid order"
@@ -436,15 +503,78 @@ mod tests {
                 .any(|v| v["price"].as_f64().is_some_and(|p| p < 0.0)),
             "an invalid tick"
         );
+        // The restart: the re-delivered copies are sent 20 s after it, the originals before.
+        let mut first_seen: std::collections::HashMap<&str, i64> = Default::default();
+        let mut copies = Vec::new();
+        for (e, v) in events.iter().zip(&values) {
+            let ts = e.timestamp.unwrap();
+            if let Some(original) = first_seen.insert(v["event_id"].as_str().unwrap(), ts) {
+                assert!(original < now - RESTART_AGO_MS, "{v}");
+                copies.push(ts - (now - RESTART_AGO_MS));
+            }
+        }
+        assert_eq!(copies, [20_000, 20_150, 20_300, 20_450, 20_600]);
+        // The outage: no order is created in it.
+        let created: Vec<i64> = events
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| v["type"] == "OrderCreated")
+            .map(|(e, _)| e.timestamp.unwrap())
+            .collect();
+        let outage = now - OUTAGE_AGO_MS..now - OUTAGE_AGO_MS + OUTAGE_MS;
+        assert!(!created.iter().any(|t| outage.contains(t)));
+        let longest = created.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        assert!(longest >= OUTAGE_MS, "{longest}");
+        assert!(
+            created.windows(2).filter(|w| w[1] - w[0] > 60_000).count() == 1,
+            "only the outage is longer than a minute"
+        );
+        // The skewed clock: ticks whose timestamps jump back by five minutes.
         let ticks: Vec<i64> = events
             .iter()
             .filter(|e| e.topic.as_deref() == Some("trades"))
             .map(|e| e.timestamp.unwrap())
             .collect();
-        let jumps_back = ticks.windows(2).filter(|w| w[1] < w[0]).count();
-        assert_eq!(jumps_back, 1, "one out-of-order burst");
+        let jumps_back: Vec<i64> = ticks
+            .windows(2)
+            .filter(|w| w[1] < w[0])
+            .map(|w| w[0] - w[1])
+            .collect();
+        assert_eq!(jumps_back.len(), 1, "one out-of-order burst");
+        assert!(jumps_back[0] > SKEW_MS - 10_000 && jumps_back[0] <= SKEW_MS);
         assert!(events
             .iter()
-            .all(|e| e.timestamp.unwrap() >= now - 24 * 3_600_000 - 300_000));
+            .all(|e| e.timestamp.unwrap() >= now - 24 * 3_600_000 - SKEW_MS));
+        // The tour: four consecutive sagas after TOUR_AGO, ending as TOUR says.
+        let first = events
+            .iter()
+            .zip(&values)
+            .find(|(e, v)| v["type"] == "OrderCreated" && e.timestamp.unwrap() >= now - TOUR_AGO_MS)
+            .map(|(_, v)| v["order_id"].as_str().unwrap().to_string())
+            .unwrap();
+        let number: u64 = first.trim_start_matches("order-").parse().unwrap();
+        let endings = [
+            vec![
+                "OrderCreated",
+                "PaymentAuthorized",
+                "OrderConfirmed",
+                "ShipmentStarted",
+            ],
+            vec!["OrderCreated", "PaymentFailed", "OrderCancelled"],
+            vec!["OrderCreated", "PaymentAuthorized"],
+            vec!["OrderCreated", "PaymentFailed"],
+        ];
+        for (i, expected) in (0u64..).zip(endings) {
+            let order = format!("order-{}", number + i);
+            let mut saga: Vec<(i64, &str)> = events
+                .iter()
+                .zip(&values)
+                .filter(|(_, v)| v["order_id"] == order.as_str())
+                .map(|(e, v)| (e.timestamp.unwrap(), v["type"].as_str().unwrap()))
+                .collect();
+            saga.sort();
+            let types: Vec<&str> = saga.iter().map(|(_, t)| *t).collect();
+            assert_eq!(types, expected, "{order}");
+        }
     }
 }

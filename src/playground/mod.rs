@@ -67,7 +67,12 @@ impl Playground {
         let writer = Writer::new(broker.bootstrap(), &PRODUCER)?;
         let now = chrono::Utc::now().timestamp_millis();
         let mut seeded = 0;
-        for event in demo::history(options.seed, now, options.history_hours) {
+        // Events of sagas still unfolding at `now` wait for the live generator.
+        let (past, unfolding): (Vec<Event>, Vec<Event>) =
+            demo::history(options.seed, now, options.history_hours)
+                .into_iter()
+                .partition(|e| e.timestamp.unwrap_or(now) <= now);
+        for event in past {
             writer.send(&event)?;
             seeded += 1;
         }
@@ -85,7 +90,12 @@ impl Playground {
             seeded,
         };
         if options.rate > 0.0 {
-            playground.live = Some(start_live(writer, options.rate, options.seed ^ now as u64));
+            playground.live = Some(start_live(
+                writer,
+                unfolding,
+                options.rate,
+                options.seed ^ now as u64,
+            ));
         }
         Ok(playground)
     }
@@ -133,8 +143,14 @@ fn seed_bench(writer: &Writer, count: u64, now: i64) -> anyhow::Result<u64> {
     Ok(count)
 }
 
-/// Produces live sagas and ticks at about `rate` events per second until stopped.
-fn start_live(writer: Writer, rate: f64, seed: u64) -> (Arc<AtomicBool>, JoinHandle<()>) {
+/// Produces live sagas and ticks at about `rate` events per second until stopped, and the
+/// history's `unfolding` events when their time comes.
+fn start_live(
+    writer: Writer,
+    unfolding: Vec<Event>,
+    rate: f64,
+    seed: u64,
+) -> (Arc<AtomicBool>, JoinHandle<()>) {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let handle = std::thread::Builder::new()
@@ -148,6 +164,11 @@ fn start_live(writer: Writer, rate: f64, seed: u64) -> (Arc<AtomicBool>, JoinHan
             let mut events: std::collections::HashMap<u64, Event> =
                 std::collections::HashMap::new();
             let mut n = 0u64;
+            for e in unfolding {
+                n += 1;
+                pending.push(Reverse((e.timestamp.unwrap_or(0), n)));
+                events.insert(n, e);
+            }
             let mut round = 0u64;
             // A round is a tick or a saga: about 2.4 events on average.
             let interval = Duration::from_secs_f64(2.4 / rate.max(0.01));

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::inspect::span;
 use super::{table, Report};
-use crate::analysis::stats::Stats;
+use crate::analysis::rate::extremes;
+use crate::analysis::stats::{Bucket, Stats};
 use crate::event::format_timestamp;
 use crate::safe::{self, thousands};
 
@@ -15,6 +16,8 @@ const BUCKETS: i64 = 60;
 pub struct StatsReport<'a> {
     pub stats: &'a Stats,
     pub seq: bool,
+    /// `--gap`: quiet stretches longer than this are listed (ms).
+    pub gap_ms: i64,
     /// With `--schema`: per schema, valid and invalid events.
     pub schemas: Option<&'a crate::sink::stats::SchemaCounts>,
 }
@@ -32,6 +35,17 @@ fn size(n: u64) -> String {
         n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
         n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
         n => format!("{n} B"),
+    }
+}
+
+/// A rate for people: `12.5`, `340`, `0.25`.
+fn per_minute(rate: f64) -> String {
+    if rate >= 100.0 {
+        thousands(rate.round() as u64)
+    } else if rate >= 1.0 {
+        format!("{rate:.1}")
+    } else {
+        format!("{rate:.2}")
     }
 }
 
@@ -70,46 +84,48 @@ impl StatsReport<'_> {
                 format!("{} → {} ({})", time(first), time(last), span(last - first)),
             );
             let rate = s.rate(BUCKETS);
-            if let (Some(busiest), Some(quietest)) = (
-                rate.iter().max_by_key(|r| r.2),
-                rate.iter().min_by_key(|r| r.2),
-            ) {
-                let width = rate.first().map_or(60_000, |r| r.1);
+            if let Some((busiest, quietest)) = extremes(&rate) {
+                let width = rate.first().map_or(60_000, |b| b.width_ms);
+                let bucket = |b: &Bucket| {
+                    format!(
+                        "{} ({} event(s), {}/min)",
+                        time(b.start_ms),
+                        thousands(b.events),
+                        per_minute(b.per_minute())
+                    )
+                };
                 row(
                     "rate",
                     format!(
-                        "{}\n{} bucket(s) of {}; busiest from {} ({}), quietest from {} ({})",
-                        sparkline(&rate.iter().map(|r| r.2).collect::<Vec<_>>()),
+                        "{}\n{} bucket(s) of {}; busiest from {}\nquietest from {}",
+                        sparkline(&rate.iter().map(|b| b.events).collect::<Vec<_>>()),
                         rate.len(),
                         span(width),
-                        time(busiest.0),
-                        thousands(busiest.2),
-                        time(quietest.0),
-                        thousands(quietest.2)
+                        bucket(&busiest),
+                        bucket(&quietest),
                     ),
                 );
             }
         }
-        if !s.gaps.is_empty() {
-            let shown: Vec<String> = s
-                .gaps
-                .iter()
-                .take(5)
-                .map(|(a, b)| format!("{} → {} ({})", time(*a), time(*b), span(b - a)))
-                .collect();
-            let more = s.gaps.len().saturating_sub(5);
-            row(
-                "gaps",
-                format!(
-                    "{}{}",
-                    shown.join("\n"),
-                    if more > 0 {
-                        format!("\n… and {more} more")
-                    } else {
-                        String::new()
-                    }
-                ),
+        if s.gaps.count > 0 {
+            let longest = s.gaps.longest();
+            let mut lines = vec![format!(
+                "{} longer than {}{}",
+                thousands(s.gaps.count),
+                span(self.gap_ms),
+                if s.gaps.count > 1 {
+                    "; longest first:"
+                } else {
+                    ":"
+                }
+            )];
+            lines.extend(
+                longest
+                    .iter()
+                    .take(5)
+                    .map(|(a, b)| format!("{} → {} ({})", time(*a), time(*b), span(b - a))),
             );
+            row("gaps", lines.join("\n"));
         }
         let (keys, exact) = s.distinct_keys();
         let top: Vec<String> = s
@@ -252,10 +268,16 @@ impl Report for StatsReport<'_> {
     fn table(&self) -> String {
         let mut out = table(&["", "findings"], self.rows(), &[]).to_string();
         out.push('\n');
-        let partitions: Vec<Vec<String>> = self
-            .stats
-            .lanes
-            .iter()
+        let mut lanes: Vec<&crate::analysis::stats::Lane> = self.stats.lanes.iter().collect();
+        // By topic, then partition number (orders/2 before orders/10), files by name.
+        lanes.sort_by_cached_key(|lane| match lane.name.rsplit_once('/') {
+            Some((topic, p)) if p.parse::<u32>().is_ok() => {
+                (topic.to_string(), p.parse::<u32>().unwrap_or(0))
+            }
+            _ => (lane.name.clone(), 0),
+        });
+        let partitions: Vec<Vec<String>> = lanes
+            .into_iter()
             .map(|lane| vec![safe::line(&lane.name).into_owned(), thousands(lane.events)])
             .collect();
         if partitions.len() > 1 {
@@ -275,10 +297,14 @@ impl Report for StatsReport<'_> {
             "first_ms": s.first_ms,
             "last_ms": s.last_ms,
             "rate": {
-                "bucket_ms": rate.first().map(|r| r.1),
-                "buckets": rate.iter().map(|r| json!({"start_ms": r.0, "events": r.2})).collect::<Vec<_>>(),
+                "bucket_ms": rate.first().map(|b| b.width_ms),
+                "buckets": rate.iter().map(|b| json!({"start_ms": b.start_ms, "events": b.events})).collect::<Vec<_>>(),
             },
-            "gaps": s.gaps.iter().map(|(a, b)| json!({"from_ms": a, "to_ms": b, "ms": b - a})).collect::<Vec<_>>(),
+            "gaps": {
+                "longer_than_ms": self.gap_ms,
+                "count": s.gaps.count,
+                "longest": s.gaps.longest().iter().map(|(a, b)| json!({"from_ms": a, "to_ms": b, "ms": b - a})).collect::<Vec<_>>(),
+            },
             "keys": {
                 "distinct": keys,
                 "exact": exact,

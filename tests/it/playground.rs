@@ -263,3 +263,167 @@ fn kcat_reads_the_playground() {
     playground.interrupt();
     assert_eq!(playground.wait(DEADLINE), Some(0));
 }
+
+/// The README's guided tour, section by section: each planted fault is found where and as the
+/// README says (the lines it quotes are lines of evt's output).
+#[test]
+fn the_readme_tour_finds_each_planted_fault() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("## Guided tour")
+        .expect("the README has the guided tour");
+    let tour = &readme[start..];
+    let tour = &tour[..tour[3..].find("\n## ").map_or(tour.len(), |i| i + 3)];
+    // A quoted table row's findings cell, as evt prints it.
+    let cell = |line: &str| -> Option<String> {
+        let inner = line.trim().trim_start_matches('│').trim_end_matches('│');
+        let detail = inner.rsplit('┆').next()?.trim();
+        (!detail.is_empty()).then(|| detail.to_string())
+    };
+    let quoted = |needle: &str| -> Vec<String> {
+        tour.lines()
+            .filter(|l| l.contains(needle) && l.contains('┆'))
+            .filter_map(cell)
+            .collect()
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let evt_in = isolated(&dir);
+    let mut playground = Spawned::start(evt_in(&["playground"]));
+    playground.wait_for_stderr("Ctrl-C to stop", DEADLINE);
+    let started = chrono::Utc::now().timestamp_millis();
+    let on = |args: &[&str]| {
+        let mut all = vec!["--profile", "playground"];
+        all.extend_from_slice(args);
+        run(evt_in(&all))
+    };
+
+    // 1. The restart's re-deliveries: the same five ids, at the same offsets.
+    let duplicates = on(&[
+        "stats",
+        "payments",
+        "--from",
+        "1d",
+        "--id",
+        ".event_id",
+        "--fail-on",
+        "duplicates",
+    ]);
+    duplicates.expect_code(1);
+    let claimed = quoted("×2:");
+    assert_eq!(claimed.len(), 5, "{claimed:?}");
+    for line in claimed.iter().chain(&quoted("seen more than once")) {
+        assert!(
+            duplicates.stdout.contains(line.as_str()),
+            "README: {line}\nevt:\n{}",
+            duplicates.stdout
+        );
+    }
+
+    // 2. The outage: one gap over 5 minutes, twelve minutes long, four hours before.
+    let orders = on(&[
+        "stats", "orders", "--from", "1d", "--gap", "5m", "--format", "json",
+    ]);
+    orders.ok();
+    let v: serde_json::Value = serde_json::from_str(&orders.stdout).unwrap();
+    assert_eq!(v["gaps"]["count"], 1, "{}", v["gaps"]);
+    let gap = &v["gaps"]["longest"][0];
+    let ms = gap["ms"].as_i64().unwrap();
+    assert!(
+        (12 * 60_000 - 1_000..12 * 60_000 + 1_000).contains(&ms),
+        "{gap}"
+    );
+    let four_hours_before = started - 4 * 3_600_000;
+    let from = gap["from_ms"].as_i64().unwrap();
+    assert!(
+        (four_hours_before - 120_000..four_hours_before).contains(&from),
+        "{gap}, started {started}"
+    );
+    assert!(tour.contains("1 longer than 5 min:") && tour.contains("(12 min)"));
+
+    // 3. The skewed clock: 20 steps back, at the origins the README quotes.
+    let trades = on(&[
+        "stats",
+        "trades",
+        "--from",
+        "1d",
+        "--fail-on",
+        "out-of-order",
+    ]);
+    trades.expect_code(1);
+    let claimed = quoted("went back");
+    assert_eq!(claimed.len(), 1, "{tour}");
+    for line in claimed.iter().chain(&quoted("first: trades/")) {
+        assert!(
+            trades.stdout.contains(line.as_str()),
+            "README: {line}\nevt:\n{}",
+            trades.stdout
+        );
+    }
+
+    // 4. The sagas: each order's verdict and exit code as the README's table says.
+    let expect = "OrderCreated,PaymentAuthorized,OrderConfirmed,ShipmentStarted,PaymentFailed->OrderCancelled";
+    let rows: Vec<Vec<&str>> = tour
+        .lines()
+        .filter(|l| l.starts_with("| `order-"))
+        .map(|l| {
+            l.split('|')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 4, "{tour}");
+    for row in rows {
+        let order = row[0].trim_matches('`');
+        let traced = on(&["trace", order, "--from", "1d", "--expect", expect]);
+        traced.expect_code(row[2].parse().unwrap());
+        assert!(
+            traced.stdout.contains(row[1]),
+            "{order}: README says '{}'\nevt:\n{}{}",
+            row[1],
+            traced.stdout,
+            traced.stderr
+        );
+    }
+
+    // 5. The broken contracts: three orders and two ticks.
+    let validated = on(&[
+        "validate",
+        "orders",
+        "trades",
+        "--from",
+        "1d",
+        "--schema",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/schemas/"),
+        "--format",
+        "json",
+    ]);
+    validated.expect_code(1);
+    let invalid: HashMap<String, usize> = validated
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| Some(v["topic"].as_str()?.to_string()))
+        .fold(HashMap::new(), |mut m, t| {
+            *m.entry(t).or_default() += 1;
+            m
+        });
+    assert_eq!(
+        (invalid.get("orders"), invalid.get("trades")),
+        (Some(&3), Some(&2)),
+        "{}",
+        validated.stdout
+    );
+    for (schema, bad) in [("orders.json", "3"), ("trades.json", "2")] {
+        let row = quoted(&format!("schema {schema}"));
+        assert!(
+            row.first().is_some_and(|r| r == bad),
+            "README row for {schema}: {row:?}"
+        );
+    }
+
+    playground.interrupt();
+    assert_eq!(playground.wait(DEADLINE), Some(0));
+}
