@@ -1447,7 +1447,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__trace)
-            opts="-b -X -v -h -V --field --header --type --expect --format --from --until --input --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-b -X -v -h -V --field --header --type --expect --follow --format --from --until --input --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

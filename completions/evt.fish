@@ -299,6 +299,7 @@ complete -c evt -n "__fish_evt_using_subcommand trace" -s X -d 'A librdkafka pro
 complete -c evt -n "__fish_evt_using_subcommand trace" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand trace" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand trace" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand trace" -l follow -d 'After the window, keep watching live: each new event of the id as it comes, until Ctrl-C, --until (a later time) or, with --expect, the flow completes or is compensated'
 complete -c evt -n "__fish_evt_using_subcommand trace" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand trace" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -343,6 +343,7 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--follow[After the window, keep watching live\: each new event of the id as it comes, until Ctrl-C, --until (a later time) or, with --expect, the flow completes or is compensated]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
 '*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \

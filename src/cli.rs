@@ -422,6 +422,11 @@ pub struct TraceArgs {
     #[arg(long, value_name = "TYPES")]
     pub expect: Option<String>,
 
+    /// After the window, keep watching live: each new event of the id as it comes, until
+    /// Ctrl-C, --until (a later time) or, with --expect, the flow completes or is compensated.
+    #[arg(long)]
+    pub follow: bool,
+
     #[arg(long, value_enum, default_value_t = TableFormatArg::Table)]
     pub format: TableFormatArg,
 

@@ -2,14 +2,14 @@
 //! ones) merged by time, keep the id's events, show them as one timeline and judge the flow.
 
 use crate::analysis::trace::judge;
-use crate::broker::{self, Connection};
+use crate::broker::{self, Connection, PartitionPlan, Plan};
 use crate::config::TraceJob;
 use crate::error::ExitStatus;
 use crate::pipeline::Ended;
 use crate::report::render;
 use crate::report::trace::{steps, TraceReport};
-use crate::sink::trace::TraceSink;
-use crate::source::SourceArg;
+use crate::sink::trace::{TraceSink, TraceWatch};
+use crate::source::{Mode, SourceArg};
 use crate::stop::Stop;
 
 pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::Result<ExitStatus> {
@@ -33,6 +33,9 @@ pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::R
         job.header.take(),
         job.by_key_only,
     );
+    if let Some(deadline) = job.follow {
+        return follow(connection, job, sink, deadline, stop);
+    }
     let outcome = super::gather(
         connection,
         &job.request,
@@ -72,6 +75,82 @@ pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::R
     Ok(if outcome.ended == Ended::Interrupted {
         ExitStatus::Interrupted
     } else if broken {
+        ExitStatus::Found
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// `--follow`: the window as a bounded read (merged by time), then live from where the window
+/// ended on each partition, so no event falls between the two.
+fn follow(
+    connection: &Connection,
+    mut job: TraceJob,
+    sink: TraceSink,
+    deadline_ms: Option<i64>,
+    stop: &Stop,
+) -> anyhow::Result<ExitStatus> {
+    let waiting = stop.abandonable();
+    let broker = broker::connect(connection)?;
+    let plan = job.request.plan(&*broker)?;
+    let live = Plan {
+        partitions: plan
+            .partitions
+            .iter()
+            .map(|p| PartitionPlan {
+                start: p.end.unwrap_or(p.high),
+                end: None,
+                ..p.clone()
+            })
+            .collect(),
+    };
+    let partitions = live.partitions.len();
+    let mut source = job.request.open(Some(&*broker), Some(plan), stop)?;
+    let mut options = crate::pipeline::Options {
+        time: job.request.window.time_bounds(),
+        progress: true,
+        ..crate::pipeline::Options::default()
+    };
+    drop(waiting);
+    let mut watch = TraceWatch::new(
+        sink,
+        job.type_path.clone(),
+        job.expect.take(),
+        job.style,
+        std::io::stdout().lock(),
+    );
+    let window = crate::pipeline::run(
+        &mut *source,
+        job.filter.as_mut(),
+        &mut watch.trace,
+        &options,
+        stop,
+    )?;
+    drop(source);
+    match watch.window(&job.id) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitStatus::Success),
+        other => other?,
+    }
+    if window.ended != Ended::Interrupted && !watch.done() {
+        job.request.mode = Mode::Follow { deadline_ms };
+        let mut source = job.request.open(Some(&*broker), Some(live), stop)?;
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!(
+                "evt: watching {partitions} partition(s) live for {}; Ctrl-C to stop",
+                job.id
+            );
+        }
+        options.progress = false;
+        crate::pipeline::run(
+            &mut *source,
+            job.filter.as_mut(),
+            &mut watch,
+            &options,
+            stop,
+        )?;
+    }
+    // Following until stopped is the normal end: the verdict so far decides.
+    Ok(if watch.broken() {
         ExitStatus::Found
     } else {
         ExitStatus::Success

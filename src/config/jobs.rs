@@ -356,6 +356,8 @@ pub struct TraceJob {
     pub header: Option<String>,
     pub type_path: crate::analysis::path::Path,
     pub expect: Option<crate::analysis::trace::Expect>,
+    /// `--follow`: after the window, watch live until this clock time (ms), if given.
+    pub follow: Option<Option<i64>>,
     pub filter: Option<Filter>,
     pub style: Style,
 }
@@ -379,9 +381,31 @@ pub fn trace_job(args: cli::TraceArgs, connection: &Connection) -> anyhow::Resul
         },
         ..cli::FilterArgs::default()
     };
+    let mut window = window(&args.range, Vec::new())?;
+    let follow = if args.follow {
+        // The window's end is now; a later --until is when to stop watching.
+        let deadline = match window.until.take() {
+            None => None,
+            Some(Position::Time(ms)) if ms > chrono::Utc::now().timestamp_millis() => Some(ms),
+            Some(_) => {
+                return Err(EvtError::usage(
+                    "with --follow, --until is when to stop watching: a later time (e.g. 2026-11-24T18:00)",
+                ))
+            }
+        };
+        Some(deadline)
+    } else {
+        None
+    };
+    let sources = sources(&args.sources)?;
+    if follow.is_some() && sources.iter().any(|s| matches!(s, SourceArg::File(_))) {
+        return Err(EvtError::usage(
+            "--follow watches topics; a file has no live end (leave --follow out to trace files)",
+        ));
+    }
     let request = request(
-        sources(&args.sources)?,
-        window(&args.range, Vec::new())?,
+        sources,
+        window,
         &filter_args,
         Mode::Bounded { by_time: true },
         args.input.input,
@@ -407,6 +431,7 @@ pub fn trace_job(args: cli::TraceArgs, connection: &Connection) -> anyhow::Resul
                     .map_err(|why| EvtError::usage(format!("--expect: {why}")))
             })
             .transpose()?,
+        follow,
         filter: filter(&filter_args)?,
         style: match args.format {
             cli::TableFormatArg::Table => Style::Table,

@@ -51,75 +51,103 @@ fn place(event: &Event) -> String {
 
 impl TraceReport<'_> {
     fn verdict(&self) -> Option<String> {
-        let kind = |i: usize| {
-            self.steps
-                .get(i)
-                .and_then(|s| s.kind.clone())
-                .unwrap_or_default()
-        };
-        Some(match self.outcome.as_ref()? {
-            Outcome::Completed => "flow completed: every step of the happy path, in order".into(),
-            Outcome::Compensated {
-                failure,
-                compensation,
-            } => format!("flow compensated: {failure} was followed by {compensation}"),
-            Outcome::Stopped { after, missing } => match after {
-                Some(i) => format!(
-                    "flow stopped after step {} ({}): {missing} never came",
-                    i + 1,
-                    kind(*i)
-                ),
-                None => format!("flow never started: no {missing}"),
-            },
-            Outcome::CompensationMissing {
-                failure_at,
-                failure,
-                compensation,
-            } => format!(
-                "compensation missing: {failure} at step {} was not followed by {compensation}",
-                failure_at + 1
-            ),
-        })
+        verdict(self.outcome.as_ref()?, &self.steps)
     }
+}
+
+/// The verdict in words.
+pub fn verdict(outcome: &Outcome, steps: &[Step]) -> Option<String> {
+    let kind = |i: usize| {
+        steps
+            .get(i)
+            .and_then(|s| s.kind.clone())
+            .unwrap_or_default()
+    };
+    Some(match outcome {
+        Outcome::Completed => "flow completed: every step of the happy path, in order".into(),
+        Outcome::Compensated {
+            failure,
+            compensation,
+        } => format!("flow compensated: {failure} was followed by {compensation}"),
+        Outcome::Stopped { after, missing } => match after {
+            Some(i) => format!(
+                "flow stopped after step {} ({}): {missing} never came",
+                i + 1,
+                kind(*i)
+            ),
+            None => format!("flow never started: no {missing}"),
+        },
+        Outcome::CompensationMissing {
+            failure_at,
+            failure,
+            compensation,
+        } => format!(
+            "compensation missing: {failure} at step {} was not followed by {compensation}",
+            failure_at + 1
+        ),
+    })
+}
+
+/// The step marked ◀: where the flow stopped or the failure without its compensation.
+pub fn marked(outcome: Option<&Outcome>) -> Option<usize> {
+    match outcome {
+        Some(Outcome::Stopped { after: Some(i), .. }) => Some(*i),
+        Some(Outcome::CompensationMissing { failure_at, .. }) => Some(*failure_at),
+        _ => None,
+    }
+}
+
+/// One step as the cells of its row: #, time, where, type, changed.
+pub fn row(number: usize, step: &Step, mark: bool) -> Vec<String> {
+    vec![
+        format!("{number}{}", if mark { " ◀" } else { "" }),
+        step.event
+            .timestamp
+            .and_then(format_timestamp)
+            .unwrap_or_else(|| "-".into()),
+        safe::line(&place(step.event)).into_owned(),
+        step.kind
+            .as_deref()
+            .map_or_else(|| "-".into(), |k| safe::line(k).into_owned()),
+        match &step.changed {
+            None => "(first)".into(),
+            Some(c) if c.is_empty() => "(same value)".into(),
+            Some(c) => safe::line(&c.join(", ")).into_owned(),
+        },
+    ]
+}
+
+/// One step for machines.
+pub fn step_json(step: &Step) -> Value {
+    json!({
+        "timestamp_ms": step.event.timestamp,
+        "topic": step.event.topic.as_deref(),
+        "partition": step.event.partition,
+        "offset": step.event.offset,
+        "origin": step.event.origin.to_string(),
+        "type": step.kind,
+        "changed": step.changed,
+    })
 }
 
 impl Report for TraceReport<'_> {
     fn table(&self) -> String {
-        let marked = match &self.outcome {
-            Some(Outcome::Stopped { after: Some(i), .. }) => Some(*i),
-            Some(Outcome::CompensationMissing { failure_at, .. }) => Some(*failure_at),
-            _ => None,
-        };
+        let marked = marked(self.outcome.as_ref());
         let rows = self
             .steps
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                vec![
-                    format!("{}{}", i + 1, if marked == Some(i) { " ◀" } else { "" }),
-                    s.event
-                        .timestamp
-                        .and_then(format_timestamp)
-                        .unwrap_or_else(|| "-".into()),
-                    safe::line(&place(s.event)).into_owned(),
-                    s.kind
-                        .as_deref()
-                        .map_or_else(|| "-".into(), |k| safe::line(k).into_owned()),
-                    match &s.changed {
-                        None => "(first)".into(),
-                        Some(c) if c.is_empty() => "(same value)".into(),
-                        Some(c) => safe::line(&c.join(", ")).into_owned(),
-                    },
-                ]
-            })
+            .map(|(i, s)| row(i + 1, s, marked == Some(i)))
             .collect();
         let mut out = format!(
             "trace {}: {} event(s)\n",
             safe::line(self.id),
             self.steps.len()
         );
-        out.push_str(&table(&["#", "time", "where", "type", "changed"], rows, &[]).to_string());
-        out.push('\n');
+        if !self.steps.is_empty() {
+            out.push_str(&table(&["#", "time", "where", "type", "changed"], rows, &[]).to_string());
+            out.push('\n');
+        }
         if self.beyond > 0 {
             out.push_str(&format!("{} more event(s) not kept\n", self.beyond));
         }
@@ -133,15 +161,7 @@ impl Report for TraceReport<'_> {
     fn json(&self) -> Value {
         json!({
             "id": self.id,
-            "events": self.steps.iter().map(|s| json!({
-                "timestamp_ms": s.event.timestamp,
-                "topic": s.event.topic.as_deref(),
-                "partition": s.event.partition,
-                "offset": s.event.offset,
-                "origin": s.event.origin.to_string(),
-                "type": s.kind,
-                "changed": s.changed,
-            })).collect::<Vec<_>>(),
+            "events": self.steps.iter().map(step_json).collect::<Vec<_>>(),
             "not_kept": self.beyond,
             "verdict": self.verdict(),
             "broken": self.outcome.as_ref().map(Outcome::broken),

@@ -4,7 +4,10 @@
 
 use super::{Flow, Sink};
 use crate::analysis::path::Path;
+use crate::analysis::trace::{judge, Expect, Outcome};
 use crate::event::Event;
+use crate::report::trace::{row, step_json, steps, verdict, Step, TraceReport};
+use crate::report::{render, Style};
 
 /// Events kept for one id.
 pub const LIMIT: usize = 10_000;
@@ -74,5 +77,179 @@ impl Sink for TraceSink {
             }
         }
         Ok(Flow::Continue)
+    }
+}
+
+/// `trace --follow`, once the window is read: each new event of the id as it comes (a line,
+/// or a JSON line), and the verdict whenever it changes. With `--expect`, a flow that
+/// completes or is compensated ends the watch.
+pub struct TraceWatch<W: std::io::Write> {
+    pub trace: TraceSink,
+    kind: Path,
+    expect: Option<Expect>,
+    style: Style,
+    out: W,
+    pub outcome: Option<Outcome>,
+}
+
+impl<W: std::io::Write> TraceWatch<W> {
+    pub fn new(
+        trace: TraceSink,
+        kind: Path,
+        expect: Option<Expect>,
+        style: Style,
+        out: W,
+    ) -> TraceWatch<W> {
+        TraceWatch {
+            trace,
+            kind,
+            expect,
+            style,
+            out,
+            outcome: None,
+        }
+    }
+
+    fn kind_of(path: &Path, event: &Event) -> Option<String> {
+        event
+            .value
+            .as_deref()
+            .and_then(|v| path.extract(v))
+            .map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            })
+    }
+
+    /// Judges the events so far; true when the verdict changed.
+    fn judge(&mut self) -> bool {
+        let Some(expect) = &self.expect else {
+            return false;
+        };
+        let kinds: Vec<Option<String>> = self
+            .trace
+            .events
+            .iter()
+            .map(|e| Self::kind_of(&self.kind, e))
+            .collect();
+        let now = judge(expect, &kinds);
+        let changed = self.outcome.as_ref() != Some(&now);
+        self.outcome = Some(now);
+        changed
+    }
+
+    /// The flow reached an end of its own: completed or compensated.
+    pub fn done(&self) -> bool {
+        matches!(
+            self.outcome,
+            Some(Outcome::Completed | Outcome::Compensated { .. })
+        )
+    }
+
+    pub fn broken(&self) -> bool {
+        self.outcome.as_ref().is_some_and(Outcome::broken)
+    }
+
+    /// Prints what the window held: the timeline so far and its verdict.
+    pub fn window(&mut self, id: &str) -> std::io::Result<()> {
+        self.judge();
+        let kind = &self.kind;
+        let steps = steps(&self.trace.events, |e| Self::kind_of(kind, e));
+        match self.style {
+            Style::Table => {
+                let line = self.verdict_line(&steps);
+                let report = TraceReport {
+                    id,
+                    steps,
+                    beyond: self.trace.beyond,
+                    outcome: None,
+                };
+                let text = render(&report, Style::Table);
+                self.out.write_all(text.as_bytes())?;
+                if let Some(line) = line {
+                    writeln!(self.out, "{line}")?;
+                }
+            }
+            Style::Json => {
+                for (i, step) in steps.iter().enumerate() {
+                    let mut line = step_json(step);
+                    line["step"] = (i + 1).into();
+                    writeln!(self.out, "{line}")?;
+                }
+                let line = self.verdict_line(&steps);
+                drop(steps);
+                if let Some(line) = line {
+                    writeln!(self.out, "{line}")?;
+                }
+            }
+        }
+        self.out.flush()
+    }
+
+    /// The verdict as a line of the output: while the flow may still go on, what it is so
+    /// far (text, or JSON with `broken` and `final`).
+    fn verdict_line(&self, steps: &[Step]) -> Option<String> {
+        let outcome = self.outcome.as_ref()?;
+        let text = verdict(outcome, steps)?;
+        let done = self.done();
+        Some(match self.style {
+            Style::Table if done => text,
+            Style::Table => format!("so far: {text}"),
+            Style::Json => serde_json::json!({
+                "verdict": text,
+                "broken": outcome.broken(),
+                "final": done,
+            })
+            .to_string(),
+        })
+    }
+
+    /// The newest event as a step, and the verdict if it changed.
+    fn print_newest(&mut self) -> std::io::Result<()> {
+        let events = &self.trace.events;
+        let n = events.len();
+        let kind = &self.kind;
+        let all = steps(&events[n.saturating_sub(2)..], |e| Self::kind_of(kind, e));
+        let Some(step) = all.last() else {
+            return Ok(());
+        };
+        match self.style {
+            Style::Table => writeln!(self.out, "{}", row(n, step, false).join("  "))?,
+            Style::Json => {
+                let mut line = step_json(step);
+                line["step"] = n.into();
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        if self.judge() {
+            // The verdict names steps by number and type: over all of them.
+            let kind = &self.kind;
+            let all = steps(&self.trace.events, |e| Self::kind_of(kind, e));
+            if let Some(line) = self.verdict_line(&all) {
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+impl<W: std::io::Write> Sink for TraceWatch<W> {
+    fn event(&mut self, event: Event) -> anyhow::Result<Flow> {
+        let before = self.trace.events.len();
+        self.trace.event(event)?;
+        if self.trace.events.len() == before {
+            // Not the id's, or beyond what is kept (counted).
+            return Ok(Flow::Continue);
+        }
+        match self.print_newest() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Flow::Stop),
+            Err(e) => return Err(e.into()),
+            Ok(()) => {}
+        }
+        Ok(if self.done() {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        })
     }
 }

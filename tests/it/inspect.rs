@@ -523,3 +523,89 @@ fn trace_follows_one_order_across_topics_and_judges_the_saga() {
         2
     );
 }
+
+/// `trace --follow`: the window, then each new event of the id as it is produced, the verdict
+/// so far after each; a completed flow ends the watch (exit 0), and Ctrl-C on a flow whose
+/// compensation is missing exits 1.
+#[test]
+fn trace_follow_watches_a_saga_until_it_ends() {
+    use crate::harness::{spawn_evt, DEADLINE};
+    let orders = unique_topic("follow-orders");
+    let payments = unique_topic("follow-payments");
+    create_topic(&orders, 1);
+    create_topic(&payments, 1);
+    let at = now_ms();
+    let ev = |key: &str, body: &str| Record::json(0, key, body, at);
+    produce(&orders, &[ev("o-7", r#"{"type":"OrderCreated","n":1}"#)]);
+    let expect = "OrderCreated,PaymentAuthorized,OrderConfirmed,PaymentFailed->OrderCancelled";
+    let step = |line: &str| -> Value { json(line) };
+    let watch = spawn_evt(&[
+        "trace", "o-7", &orders, &payments, "--follow", "--expect", expect, "--format", "json",
+    ]);
+    assert_eq!(step(&watch.line(DEADLINE))["type"], "OrderCreated");
+    let so_far = step(&watch.line(DEADLINE));
+    assert_eq!(so_far["final"], false, "{so_far}");
+    // Live: another order's event in between is not o-7's.
+    produce(&orders, &[ev("o-8", r#"{"type":"OrderCreated","n":9}"#)]);
+    produce(
+        &payments,
+        &[ev("o-7", r#"{"type":"PaymentAuthorized","n":2}"#)],
+    );
+    let paid = step(&watch.line(DEADLINE));
+    assert_eq!(
+        (paid["step"].as_i64(), paid["type"].as_str()),
+        (Some(2), Some("PaymentAuthorized"))
+    );
+    assert_eq!(paid["topic"], payments.as_str());
+    assert_eq!(paid["changed"], serde_json::json!(["/n", "/type"]));
+    assert_eq!(
+        step(&watch.line(DEADLINE))["verdict"],
+        "flow stopped after step 2 (PaymentAuthorized): OrderConfirmed never came"
+    );
+    produce(&orders, &[ev("o-7", r#"{"type":"OrderConfirmed","n":3}"#)]);
+    assert_eq!(step(&watch.line(DEADLINE))["type"], "OrderConfirmed");
+    let done = step(&watch.line(DEADLINE));
+    assert_eq!(
+        (done["final"].as_bool(), done["broken"].as_bool()),
+        (Some(true), Some(false)),
+        "{done}"
+    );
+    assert_eq!(
+        watch.wait(DEADLINE),
+        Some(0),
+        "a completed flow ends the watch"
+    );
+
+    // A failure whose compensation never comes: Ctrl-C ends the watch with exit 1.
+    produce(&orders, &[ev("o-9", r#"{"type":"OrderCreated"}"#)]);
+    let watch = spawn_evt(&[
+        "trace", "o-9", &orders, &payments, "--follow", "--expect", expect,
+    ]);
+    produce(&payments, &[ev("o-9", r#"{"type":"PaymentFailed"}"#)]);
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("compensation missing"))
+    {
+        seen.push(watch.line(DEADLINE));
+    }
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("so far: compensation missing: PaymentFailed at step 2")),
+        "{seen:#?}"
+    );
+    watch.interrupt();
+    assert_eq!(watch.wait(DEADLINE), Some(1));
+
+    // A file has no live end.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, "").unwrap();
+    let refused = evt(&["trace", "o-9", file.to_str().unwrap(), "--follow"]);
+    refused.expect_code(2);
+    assert!(
+        refused.stderr.contains("--follow watches topics"),
+        "{}",
+        refused.stderr
+    );
+}
