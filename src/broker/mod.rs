@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod kafka;
 pub mod partitioner;
 pub mod plan;
+pub mod rabbit;
 pub mod redact;
 
 use std::collections::HashMap;
@@ -245,6 +246,12 @@ pub trait Broker: Send + Sync {
 
 /// Connects to the cluster `connection` names (no request is made yet).
 pub fn connect(connection: &Connection) -> anyhow::Result<Box<dyn Broker>> {
+    if rabbit::is_rabbit(&connection.brokers) {
+        let address = rabbit::Address::parse(&connection.brokers)?;
+        return Err(crate::error::EvtError::usage(format!(
+            "{address}: RabbitMQ Streams are not readable by this evt yet (its stream client is under way); use a Kafka-protocol broker (-b host:port)"
+        )));
+    }
     Ok(Box::new(kafka::Kafka::new(connection)?))
 }
 

@@ -111,6 +111,8 @@ pub fn connection(
         .or(profile.brokers.clone())
         .or(from_properties)
         .unwrap_or_else(|| DEFAULT_BROKERS.to_string());
+    // A password in a broker URL (rabbitmq-stream://user:password@…) is a secret too.
+    crate::broker::rabbit::address::remember_secrets(&brokers);
     Ok(Connection {
         brokers,
         properties,

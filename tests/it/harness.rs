@@ -44,6 +44,51 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool, context: impl Fn()
     }
 }
 
+/// Like [`wait_until`], with its own limit (a broker that starts slowly).
+pub fn wait_until_for(
+    what: &str,
+    limit: Duration,
+    mut done: impl FnMut() -> bool,
+    context: impl Fn() -> String,
+) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < limit,
+            "{what}: not within {limit:?}\n{}",
+            context()
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Starts `command` so that it receives `signal` when the test process ends (forked from a
+/// thread that lives as long as the process, which the death signal follows); its pid.
+pub fn spawn_for_life(mut command: Command, signal: i32) -> std::io::Result<i32> {
+    // SAFETY: prctl is async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, signal);
+            Ok(())
+        });
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<i32>>();
+    std::thread::spawn(move || match command.spawn() {
+        Ok(child) => {
+            tx.send(Ok(i32::try_from(child.id()).unwrap_or(0))).ok();
+            // The thread stays (its death would signal the child); the child is reaped by
+            // whoever stops it.
+            loop {
+                std::thread::park();
+            }
+        }
+        Err(e) => {
+            tx.send(Err(e)).ok();
+        }
+    });
+    rx.recv().expect("the spawning thread answers")
+}
+
 pub struct Broker {
     pub addr: String,
     /// Holds tansu's sqlite file and log (tansu.log) for as long as the tests run.
@@ -75,7 +120,7 @@ fn tansu_binary() -> PathBuf {
         })
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -14,6 +14,7 @@ mod inspect;
 mod output;
 mod pipeline;
 mod playground;
+mod rabbit;
 mod read;
 mod replay;
 mod tail;
