@@ -21,6 +21,8 @@ pub struct Client {
     shown: String,
     /// The broker's `product` and `version` peer properties (e.g. RabbitMQ, 3.10.8).
     server: (String, String),
+    /// Deliveries that arrived while waiting for a response, in order.
+    pending: std::collections::VecDeque<Vec<u8>>,
 }
 
 /// A stream as the broker's metadata describes it.
@@ -59,6 +61,7 @@ impl Client {
             frame_max: wire::FRAME_MAX,
             shown,
             server: (String::new(), String::new()),
+            pending: std::collections::VecDeque::new(),
         };
         client.handshake(address)?;
         Ok(client)
@@ -188,6 +191,7 @@ impl Client {
             let frame_key = f.key;
             match frame_key {
                 key::HEARTBEAT | key::METADATA_UPDATE => continue,
+                key::DELIVER => self.pending.push_back(body),
                 k if k == request | key::RESPONSE => {
                     if f.u32()? == correlation {
                         return Ok(body);
@@ -334,4 +338,227 @@ fn read_strs(body: &[u8]) -> anyhow::Result<Vec<String>> {
     let mut f = after_status(body)?;
     let n = f.count(2)?;
     (0..n).map(|_| Ok(f.str()?.unwrap_or_default())).collect()
+}
+
+/// Where a subscription starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    First,
+    /// The last chunk (its first record and those after it).
+    Last,
+    /// Only what is written after subscribing.
+    Next,
+    Offset(u64),
+    /// The first chunk written at or after this time (ms): earlier records of that chunk
+    /// arrive too.
+    Timestamp(i64),
+}
+
+/// One chunk of a stream as delivered: when the broker wrote it and its records, numbered
+/// from `first_offset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub subscription: u8,
+    /// The broker's time when it wrote the chunk (ms since the epoch).
+    pub timestamp: i64,
+    pub first_offset: u64,
+    /// (offset, AMQP 1.0 message bytes) of each record.
+    pub records: Vec<(u64, Vec<u8>)>,
+}
+
+/// Reads a delivered chunk (the body of a Deliver frame, version 1). Only uncompressed
+/// records are supported; a sub-entry batch is an error naming its compression.
+pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
+    let mut f = Fields::parse(body)?;
+    let subscription = f.u8()?;
+    let _magic_version = f.u8()?;
+    let _chunk_type = f.u8()?;
+    let entries = f.u16()?;
+    let records = f.u32()?;
+    let timestamp = f.i64()?;
+    let _epoch = f.u64()?;
+    let first_offset = f.u64()?;
+    let _crc = f.i32()?;
+    let data_length = f.u32()?;
+    let _trailer = f.u32()?;
+    let _reserved = f.u32()?;
+    let data = f.raw(data_length as usize)?;
+    let mut out = Vec::with_capacity(records as usize);
+    let mut rest = data;
+    for _ in 0..entries {
+        let Some(first) = rest.first() else {
+            return Err(EvtError::broker("a chunk with fewer entries than it says"));
+        };
+        if first & 0x80 != 0 {
+            let compression = (first >> 4) & 0x07;
+            return Err(EvtError::broker(format!(
+                "a sub-entry batch ({}) in the chunk at offset {first_offset}: not readable yet",
+                match compression {
+                    0 => "uncompressed",
+                    1 => "gzip",
+                    2 => "snappy",
+                    3 => "lz4",
+                    4 => "zstd",
+                    _ => "unknown compression",
+                }
+            )));
+        }
+        let size = u32::from_be_bytes(
+            rest.get(..4)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| EvtError::broker("a chunk entry without its size"))?,
+        ) as usize;
+        let message = rest
+            .get(4..4 + size)
+            .ok_or_else(|| EvtError::broker("a chunk entry longer than the chunk"))?;
+        out.push((first_offset + out.len() as u64, message.to_vec()));
+        rest = &rest[4 + size..];
+    }
+    Ok(Chunk {
+        subscription,
+        timestamp,
+        first_offset,
+        records: out,
+    })
+}
+
+impl Client {
+    /// Subscribes to `stream` from `start`, allowing the broker `credit` chunks ahead.
+    pub fn subscribe(
+        &mut self,
+        subscription: u8,
+        stream: &str,
+        start: Start,
+        credit: u16,
+    ) -> anyhow::Result<()> {
+        self.call(key::SUBSCRIBE, |f| {
+            let f = f.u8(subscription).str(stream);
+            let f = match start {
+                Start::First => f.u16(1),
+                Start::Last => f.u16(2),
+                Start::Next => f.u16(3),
+                Start::Offset(o) => f.u16(4).u64(o),
+                Start::Timestamp(ms) => f.u16(5).i64(ms),
+            };
+            f.u16(credit).map(&[])
+        })
+        .map(drop)
+    }
+
+    /// Allows the broker `credit` more chunks on `subscription`.
+    pub fn credit(&mut self, subscription: u8, credit: u16) -> anyhow::Result<()> {
+        wire::send(
+            &mut self.output,
+            Frame::new(key::CREDIT)
+                .u8(subscription)
+                .u16(credit)
+                .finish(),
+        )
+        .map_err(|e| EvtError::broker(format!("{}: {e}", self.shown)))
+    }
+
+    /// The next delivered chunk, waiting up to `wait` (`None`: none came). A wait that ends
+    /// inside a frame leaves the connection unusable (an error, never a wrong record): the
+    /// reader thread this client is for reads without a short wait.
+    pub fn next_chunk_within(&mut self, wait: Duration) -> anyhow::Result<Option<Chunk>> {
+        let socket = self.input.get_ref();
+        let previous = socket.read_timeout().ok().flatten();
+        socket
+            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+            .ok();
+        let chunk = self.next_chunk();
+        self.input.get_ref().set_read_timeout(previous).ok();
+        chunk
+    }
+
+    /// The next delivered chunk, waiting up to the connection's timeout (`None`: none came).
+    pub fn next_chunk(&mut self) -> anyhow::Result<Option<Chunk>> {
+        loop {
+            let body = match self.pending.pop_front() {
+                Some(body) => body,
+                None => match wire::receive(&mut self.input, self.frame_max) {
+                    Ok(body) => body,
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        return Ok(None)
+                    }
+                    Err(e) => return Err(EvtError::broker(format!("{}: {e}", self.shown))),
+                },
+            };
+            if Fields::parse(&body)?.key == key::DELIVER {
+                return parse_chunk(&body).map(Some);
+            }
+        }
+    }
+
+    /// Declares publisher `id` on `stream`; with a `reference` the broker deduplicates by
+    /// publishing id across connections.
+    pub fn declare_publisher(
+        &mut self,
+        id: u8,
+        reference: Option<&str>,
+        stream: &str,
+    ) -> anyhow::Result<()> {
+        self.call(key::DECLARE_PUBLISHER, |f| {
+            f.u8(id).str(reference.unwrap_or("")).str(stream)
+        })
+        .map(drop)
+    }
+
+    /// The last publishing id the broker stored for publisher `reference` on `stream` (0:
+    /// none).
+    pub fn publisher_sequence(&mut self, reference: &str, stream: &str) -> anyhow::Result<u64> {
+        let body = self.call(key::QUERY_PUBLISHER_SEQUENCE, |f| {
+            f.str(reference).str(stream)
+        })?;
+        Ok(after_status(&body)?.u64()?)
+    }
+
+    /// Publishes `messages` (publishing id, AMQP 1.0 bytes) with publisher `id` and waits for
+    /// each to be confirmed or refused: the refused ones with their response codes.
+    pub fn publish(
+        &mut self,
+        id: u8,
+        messages: &[(u64, Vec<u8>)],
+    ) -> anyhow::Result<Vec<(u64, u16)>> {
+        let mut frame = Frame::new(key::PUBLISH)
+            .u8(id)
+            .u32(u32::try_from(messages.len()).unwrap_or(u32::MAX));
+        for (publishing_id, bytes) in messages {
+            frame = frame.u64(*publishing_id).bytes(bytes);
+        }
+        wire::send(&mut self.output, frame.finish())
+            .map_err(|e| EvtError::broker(format!("{}: {e}", self.shown)))?;
+        let mut waiting: std::collections::HashSet<u64> =
+            messages.iter().map(|(p, _)| *p).collect();
+        let mut refused = Vec::new();
+        while !waiting.is_empty() {
+            let body = self.receive()?;
+            let mut f = Fields::parse(&body)?;
+            let frame_key = f.key;
+            let ours =
+                matches!(frame_key, key::PUBLISH_CONFIRM | key::PUBLISH_ERROR) && f.u8()? == id;
+            match frame_key {
+                key::PUBLISH_CONFIRM if ours => {
+                    for _ in 0..f.count(8)? {
+                        waiting.remove(&f.u64()?);
+                    }
+                }
+                key::PUBLISH_ERROR if ours => {
+                    for _ in 0..f.count(10)? {
+                        let (publishing_id, status) = (f.u64()?, f.u16()?);
+                        waiting.remove(&publishing_id);
+                        refused.push((publishing_id, status));
+                    }
+                }
+                key::DELIVER => self.pending.push_back(body),
+                _ => {}
+            }
+        }
+        Ok(refused)
+    }
 }

@@ -4,6 +4,7 @@
 //! `rabbitmq-stream-client` crate does not expose (stream statistics, chunk timestamps).
 
 pub mod address;
+pub mod amqp;
 pub mod client;
 pub mod wire;
 

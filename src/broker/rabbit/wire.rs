@@ -6,6 +6,16 @@ use std::io::{Read, Write};
 
 /// Command keys (requests; a response is `key | RESPONSE`).
 pub mod key {
+    pub const DECLARE_PUBLISHER: u16 = 1;
+    pub const PUBLISH: u16 = 2;
+    pub const PUBLISH_CONFIRM: u16 = 3;
+    pub const PUBLISH_ERROR: u16 = 4;
+    pub const QUERY_PUBLISHER_SEQUENCE: u16 = 5;
+    pub const DELETE_PUBLISHER: u16 = 6;
+    pub const SUBSCRIBE: u16 = 7;
+    pub const DELIVER: u16 = 8;
+    pub const CREDIT: u16 = 9;
+    pub const UNSUBSCRIBE: u16 = 12;
     pub const QUERY_OFFSET: u16 = 11;
     pub const CREATE: u16 = 13;
     pub const DELETE: u16 = 14;
@@ -80,6 +90,10 @@ impl Frame {
         self
     }
     pub fn u32(mut self, v: u32) -> Frame {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    pub fn i64(mut self, v: i64) -> Frame {
         self.0.extend_from_slice(&v.to_be_bytes());
         self
     }
@@ -167,6 +181,11 @@ impl<'a> Fields<'a> {
             self.take(8)?.try_into().unwrap_or([0; 8]),
         ))
     }
+    pub fn i32(&mut self) -> Result<i32, Malformed> {
+        Ok(i32::from_be_bytes(
+            self.take(4)?.try_into().unwrap_or([0; 4]),
+        ))
+    }
     pub fn i64(&mut self) -> Result<i64, Malformed> {
         Ok(i64::from_be_bytes(
             self.take(8)?.try_into().unwrap_or([0; 8]),
@@ -201,6 +220,10 @@ impl<'a> Fields<'a> {
     }
     pub fn remaining(&self) -> &'a [u8] {
         self.rest
+    }
+    /// The next `n` bytes as they are.
+    pub fn raw(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
+        self.take(n)
     }
 }
 
