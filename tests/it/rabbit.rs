@@ -296,3 +296,113 @@ fn published_messages_come_back_exactly_and_once() {
     );
     client.delete(&stream).unwrap();
 }
+
+/// An independent client (Python's rstream) on the same node, both ways: what it publishes,
+/// evt's client reads with every typed property; what evt's client publishes, it reads.
+#[test]
+fn an_independent_client_agrees_on_every_message() {
+    use evt::broker::rabbit::amqp::{self, Body, Message, Value};
+    use evt::broker::rabbit::client::Start;
+    let peer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/rstream_peer.py");
+    let port = rabbit().stream_port.to_string();
+    let mut client = connect();
+    let stream = unique_topic("rabbit-peer");
+    client.create(&stream, &[]).unwrap();
+    let published = Command::new("python3")
+        .args([peer, "publish", &port, &stream])
+        .output()
+        .expect("python3 runs (scripts/setup installs rstream)");
+    assert!(
+        published.status.success(),
+        "rstream publish: {}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let mut reader = connect();
+    reader.subscribe(1, &stream, Start::First, 10).unwrap();
+    let mut records = Vec::new();
+    while records.len() < 2 {
+        let chunk = reader.next_chunk().unwrap().expect("rstream's messages");
+        records.extend(chunk.records);
+        reader.credit(1, 1).unwrap();
+    }
+    let first = amqp::decode(&records[0].1).unwrap();
+    let second = amqp::decode(&records[1].1).unwrap();
+    assert_eq!(first.data().unwrap(), br#"{"type":"OrderCreated","n":1}"#);
+    assert_eq!(second.data().unwrap(), [0, 255, 254]);
+    assert_eq!(first.creation_time(), Some(1_795_539_600_000));
+    let prop = |m: &Message, name: &str| {
+        m.application_properties
+            .iter()
+            .find(|(k, _)| *k == Value::String(name.into()))
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(prop(&first, "trace-id"), Some(Value::String("4a93".into())));
+    assert_eq!(prop(&first, "ok"), Some(Value::Bool(true)));
+    assert_eq!(prop(&first, "ratio"), Some(Value::Double(0.5)));
+    assert_eq!(prop(&first, "attempt"), Some(Value::Int(2)));
+    assert_eq!(prop(&second, "raw"), Some(Value::Binary(vec![0, 1])));
+    assert_eq!(prop(&second, "big"), Some(Value::Long(1 << 40)));
+    assert_eq!(prop(&second, "neg"), Some(Value::Int(-7)));
+
+    // The other way: evt's client publishes, rstream reads.
+    let ours = Message {
+        message_annotations: vec![(
+            Value::Symbol("x-routing-key".into()),
+            Value::String("order-9".into()),
+        )],
+        properties: vec![
+            Value::String("evt-1".into()),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Timestamp(1_795_539_600_042),
+        ],
+        application_properties: vec![
+            (Value::String("attempt".into()), Value::Long(3)),
+            (Value::String("label".into()), Value::String("grüße".into())),
+        ],
+        body: Body::Data(vec![b"\x00binary\xff".to_vec()]),
+        ..Message::default()
+    };
+    client.declare_publisher(2, None, &stream).unwrap();
+    assert_eq!(
+        client.publish(2, &[(1, amqp::encode(&ours))]).unwrap(),
+        vec![]
+    );
+    let consumed = Command::new("python3")
+        .args([peer, "consume", &port, &stream, "3"])
+        .output()
+        .unwrap();
+    assert!(
+        consumed.status.success(),
+        "rstream consume: {}",
+        String::from_utf8_lossy(&consumed.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&consumed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let theirs = &lines[2];
+    assert_eq!(theirs["offset"], 2);
+    assert_eq!(theirs["body"], hex(b"\x00binary\xff"));
+    assert_eq!(theirs["message_id"], "evt-1");
+    assert_eq!(theirs["creation_time"], 1_795_539_600_042i64);
+    assert_eq!(theirs["routing_key"], "order-9");
+    assert_eq!(theirs["application_properties"]["attempt"][1], 3);
+    // pyamqp hands strings over as bytes, like binaries: their UTF-8.
+    assert_eq!(
+        theirs["application_properties"]["label"][1],
+        hex("grüße".as_bytes())
+    );
+    client.delete(&stream).unwrap();
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

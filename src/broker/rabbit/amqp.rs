@@ -380,7 +380,9 @@ pub fn decode(bytes: &[u8]) -> Result<Message, Malformed> {
     Ok(message)
 }
 
-/// Encodes a value (the compact forms where the type allows them).
+/// Encodes a value in the compact forms other clients write (`smallulong` section
+/// descriptors, one-byte sizes for short strings, `true`/`false` without data): some
+/// decoders (Python's pyamqp, in rstream) read nothing else.
 pub fn encode_value(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Described(descriptor, inner) => {
@@ -388,11 +390,31 @@ pub fn encode_value(value: &Value, out: &mut Vec<u8>) {
             encode_value(descriptor, out);
             encode_value(inner, out);
         }
+        Value::Bool(b) => out.push(if *b { 0x41 } else { 0x42 }),
+        Value::Uint(0) => out.push(0x43),
+        Value::Ulong(0) => out.push(0x44),
+        Value::Uint(v) if *v < 256 => out.extend_from_slice(&[0x52, *v as u8]),
+        Value::Ulong(v) if *v < 256 => out.extend_from_slice(&[0x53, *v as u8]),
+        Value::Int(v) if i8::try_from(*v).is_ok() => out.extend_from_slice(&[0x54, *v as i8 as u8]),
+        Value::Long(v) if i8::try_from(*v).is_ok() => {
+            out.extend_from_slice(&[0x55, *v as i8 as u8])
+        }
+        Value::Binary(b) if b.len() < 256 => short(out, 0xa0, b),
+        Value::String(s) if s.len() < 256 => short(out, 0xa1, s.as_bytes()),
+        Value::Symbol(s) if s.len() < 256 => short(out, 0xa3, s.as_bytes()),
+        Value::List(items) if items.is_empty() => out.push(0x45),
         other => {
             out.push(constructor(other));
             encode_data(other, out);
         }
     }
+}
+
+/// A variable-width value with a one-byte size.
+fn short(out: &mut Vec<u8>, code: u8, bytes: &[u8]) {
+    out.push(code);
+    out.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
+    out.extend_from_slice(bytes);
 }
 
 /// The constructor byte of a value (the wide forms for compound values and variable data).
