@@ -8,7 +8,7 @@ use crate::error::ExitStatus;
 use crate::pipeline::Ended;
 use crate::report::render;
 use crate::report::trace::{steps, TraceReport};
-use crate::sink::trace::{TraceSink, TraceWatch};
+use crate::sink::trace::{event_type, TraceSink, TraceWatch};
 use crate::source::{Mode, SourceArg};
 use crate::stop::Stop;
 
@@ -44,15 +44,7 @@ pub fn run(connection: &Connection, mut job: TraceJob, stop: &Stop) -> anyhow::R
         stop,
     )?;
     let type_path = &job.type_path;
-    let steps = steps(&sink.events, |e| {
-        e.value
-            .as_deref()
-            .and_then(|v| type_path.extract(v))
-            .map(|v| match v {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            })
-    });
+    let steps = steps(&sink.events, |e| event_type(type_path, e));
     let verdict = job.expect.as_ref().map(|expect| {
         let kinds: Vec<Option<String>> = steps.iter().map(|s| s.kind.clone()).collect();
         judge(expect, &kinds)

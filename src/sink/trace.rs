@@ -80,6 +80,18 @@ impl Sink for TraceSink {
     }
 }
 
+/// An event's type: the `--type` field of its value, as text.
+pub fn event_type(path: &Path, event: &Event) -> Option<String> {
+    event
+        .value
+        .as_deref()
+        .and_then(|v| path.extract(v))
+        .map(|v| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+}
+
 /// `trace --follow`, once the window is read: each new event of the id as it comes (a line,
 /// or a JSON line), and the verdict whenever it changes. With `--expect`, a flow that
 /// completes or is compensated ends the watch.
@@ -111,14 +123,7 @@ impl<W: std::io::Write> TraceWatch<W> {
     }
 
     fn kind_of(path: &Path, event: &Event) -> Option<String> {
-        event
-            .value
-            .as_deref()
-            .and_then(|v| path.extract(v))
-            .map(|v| match v {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            })
+        event_type(path, event)
     }
 
     /// Judges the events so far; true when the verdict changed.
