@@ -308,8 +308,10 @@ fn an_independent_client_agrees_on_every_message() {
     let mut client = connect();
     let stream = unique_topic("rabbit-peer");
     client.create(&stream, &[]).unwrap();
-    let published = Command::new("python3")
-        .args([peer, "publish", &port, &stream])
+    // Bounded like every wait here: the peer is killed after DEADLINE.
+    let limit = DEADLINE.as_secs().to_string();
+    let published = Command::new("timeout")
+        .args([limit.as_str(), "python3", peer, "publish", &port, &stream])
         .output()
         .expect("python3 runs (scripts/setup installs rstream)");
     assert!(
@@ -374,8 +376,16 @@ fn an_independent_client_agrees_on_every_message() {
         client.publish(2, &[(1, amqp::encode(&ours))]).unwrap(),
         vec![]
     );
-    let consumed = Command::new("python3")
-        .args([peer, "consume", &port, &stream, "3"])
+    let consumed = Command::new("timeout")
+        .args([
+            limit.as_str(),
+            "python3",
+            peer,
+            "consume",
+            &port,
+            &stream,
+            "3",
+        ])
         .output()
         .unwrap();
     assert!(
