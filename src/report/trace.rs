@@ -51,18 +51,14 @@ fn place(event: &Event) -> String {
 
 impl TraceReport<'_> {
     fn verdict(&self) -> Option<String> {
-        verdict(self.outcome.as_ref()?, &self.steps)
+        let kinds: Vec<Option<String>> = self.steps.iter().map(|s| s.kind.clone()).collect();
+        verdict(self.outcome.as_ref()?, &kinds)
     }
 }
 
-/// The verdict in words.
-pub fn verdict(outcome: &Outcome, steps: &[Step]) -> Option<String> {
-    let kind = |i: usize| {
-        steps
-            .get(i)
-            .and_then(|s| s.kind.clone())
-            .unwrap_or_default()
-    };
+/// The verdict in words; `kinds` are the steps' event types, in order.
+pub fn verdict(outcome: &Outcome, kinds: &[Option<String>]) -> Option<String> {
+    let kind = |i: usize| kinds.get(i).cloned().flatten().unwrap_or_default();
     Some(match outcome {
         Outcome::Completed => "flow completed: every step of the happy path, in order".into(),
         Outcome::Compensated {

@@ -6,7 +6,7 @@ use super::{Flow, Sink};
 use crate::analysis::path::Path;
 use crate::analysis::trace::{judge, Expect, Outcome};
 use crate::event::Event;
-use crate::report::trace::{row, step_json, steps, verdict, Step, TraceReport};
+use crate::report::trace::{row, step_json, steps, verdict, TraceReport};
 use crate::report::{render, Style};
 
 /// Events kept for one id.
@@ -102,6 +102,8 @@ pub struct TraceWatch<W: std::io::Write> {
     style: Style,
     out: W,
     pub outcome: Option<Outcome>,
+    /// The type of each kept event, extracted once as it arrives.
+    kinds: Vec<Option<String>>,
 }
 
 impl<W: std::io::Write> TraceWatch<W> {
@@ -119,25 +121,26 @@ impl<W: std::io::Write> TraceWatch<W> {
             style,
             out,
             outcome: None,
+            kinds: Vec::new(),
         }
     }
 
-    fn kind_of(path: &Path, event: &Event) -> Option<String> {
-        event_type(path, event)
+    /// Extracts the types of events kept since the last call.
+    fn catch_up(&mut self) {
+        let kind = &self.kind;
+        let new = self.trace.events[self.kinds.len()..]
+            .iter()
+            .map(|e| event_type(kind, e));
+        self.kinds.extend(new);
     }
 
     /// Judges the events so far; true when the verdict changed.
     fn judge(&mut self) -> bool {
+        self.catch_up();
         let Some(expect) = &self.expect else {
             return false;
         };
-        let kinds: Vec<Option<String>> = self
-            .trace
-            .events
-            .iter()
-            .map(|e| Self::kind_of(&self.kind, e))
-            .collect();
-        let now = judge(expect, &kinds);
+        let now = judge(expect, &self.kinds);
         let changed = self.outcome.as_ref() != Some(&now);
         self.outcome = Some(now);
         changed
@@ -158,11 +161,11 @@ impl<W: std::io::Write> TraceWatch<W> {
     /// Prints what the window held: the timeline so far and its verdict.
     pub fn window(&mut self, id: &str) -> std::io::Result<()> {
         self.judge();
+        let line = self.verdict_line();
         let kind = &self.kind;
-        let steps = steps(&self.trace.events, |e| Self::kind_of(kind, e));
+        let steps = steps(&self.trace.events, |e| event_type(kind, e));
         match self.style {
             Style::Table => {
-                let line = self.verdict_line(&steps);
                 let report = TraceReport {
                     id,
                     steps,
@@ -181,8 +184,6 @@ impl<W: std::io::Write> TraceWatch<W> {
                     line["step"] = (i + 1).into();
                     writeln!(self.out, "{line}")?;
                 }
-                let line = self.verdict_line(&steps);
-                drop(steps);
                 if let Some(line) = line {
                     writeln!(self.out, "{line}")?;
                 }
@@ -193,9 +194,9 @@ impl<W: std::io::Write> TraceWatch<W> {
 
     /// The verdict as a line of the output: while the flow may still go on, what it is so
     /// far (text, or JSON with `broken` and `final`).
-    fn verdict_line(&self, steps: &[Step]) -> Option<String> {
+    fn verdict_line(&self) -> Option<String> {
         let outcome = self.outcome.as_ref()?;
-        let text = verdict(outcome, steps)?;
+        let text = verdict(outcome, &self.kinds)?;
         let done = self.done();
         Some(match self.style {
             Style::Table if done => text,
@@ -214,7 +215,7 @@ impl<W: std::io::Write> TraceWatch<W> {
         let events = &self.trace.events;
         let n = events.len();
         let kind = &self.kind;
-        let all = steps(&events[n.saturating_sub(2)..], |e| Self::kind_of(kind, e));
+        let all = steps(&events[n.saturating_sub(2)..], |e| event_type(kind, e));
         let Some(step) = all.last() else {
             return Ok(());
         };
@@ -227,10 +228,7 @@ impl<W: std::io::Write> TraceWatch<W> {
             }
         }
         if self.judge() {
-            // The verdict names steps by number and type: over all of them.
-            let kind = &self.kind;
-            let all = steps(&self.trace.events, |e| Self::kind_of(kind, e));
-            if let Some(line) = self.verdict_line(&all) {
+            if let Some(line) = self.verdict_line() {
                 writeln!(self.out, "{line}")?;
             }
         }
