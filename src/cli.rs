@@ -514,6 +514,11 @@ pub struct LagArgs {
     #[arg(value_name = "GROUP")]
     pub groups: Vec<String>,
 
+    /// Only these topics (repeatable). Needed on RabbitMQ Streams, where GROUP is a
+    /// consumer's reference name and the broker cannot list streams.
+    #[arg(long = "topic", short = 't', value_name = "TOPIC")]
+    pub topics: Vec<String>,
+
     /// Exit 1 when a group is more than N events behind (its total over partitions).
     #[arg(long, value_name = "N")]
     pub max_lag: Option<u64>,

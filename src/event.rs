@@ -16,6 +16,15 @@ use serde_json::value::RawValue;
 /// The header that says where a replayed record came from (added by `evt replay`).
 pub const PROVENANCE: &str = "evt-source";
 
+/// `orders/2/1532` → ("orders", 2, 1532).
+pub fn parse_provenance(value: &[u8]) -> Option<(String, i32, i64)> {
+    let text = std::str::from_utf8(value).ok()?;
+    let mut parts = text.rsplitn(3, '/');
+    let offset = parts.next()?.parse().ok()?;
+    let partition = parts.next()?.parse().ok()?;
+    Some((parts.next()?.to_string(), partition, offset))
+}
+
 /// Where evt got an event: the one way every report (violations, diff, summaries) names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Origin {

@@ -264,14 +264,7 @@ pub fn apply_checkpoint(
     Ok(())
 }
 
-/// `orders/2/1532` → ("orders", 2, 1532).
-pub fn parse_provenance(value: &[u8]) -> Option<(String, i32, i64)> {
-    let text = std::str::from_utf8(value).ok()?;
-    let mut parts = text.rsplitn(3, '/');
-    let offset = parts.next()?.parse().ok()?;
-    let partition = parts.next()?.parse().ok()?;
-    Some((parts.next()?.to_string(), partition, offset))
-}
+pub use crate::event::parse_provenance;
 
 /// `--dry-run`: per partition the offsets, count, first and last time, and where it goes.
 pub struct DryRun {

@@ -3,7 +3,7 @@
 //! Everything above talks to a cluster through [`Broker`] (list topics, resolve a window to
 //! per-partition ranges, open a reader, open a writer, create a topic, look at single records)
 //! and never holds a client. Each broker family lives in its own module behind that trait:
-//! [`kafka`] (rdkafka) today, RabbitMQ Streams next. Nothing here imports commands, sinks,
+//! [`kafka`] (rdkafka) and [`rabbit`] (RabbitMQ Streams, evt's own stream-protocol client). Nothing here imports commands, sinks,
 //! the CLI or config: the types this module needs ([`Connection`], [`Plan`]) are its own.
 
 pub mod cluster;
@@ -21,6 +21,7 @@ pub use kafka::{mock, produce};
 pub use plan::{PartitionPlan, Plan};
 pub use redact::is_secret;
 
+use crate::error::EvtError;
 use crate::event::Event;
 pub use crate::feed::Feed as Reader;
 use crate::position::Window;
@@ -148,7 +149,7 @@ impl std::fmt::Display for Failure {
 pub trait Writer: Send {
     /// Queues one event for `topic` (its partition when `partition` is set, else by key),
     /// with an extra header when given. A record larger than the producer accepts is an
-    /// [`crate::error::EvtError::TooLarge`] naming the event's origin; nothing is queued then.
+    /// [`EvtError::TooLarge`] naming the event's origin; nothing is queued then.
     fn send(
         &self,
         topic: &str,
@@ -170,6 +171,15 @@ pub trait Writer: Send {
 pub trait Broker: Send + Sync {
     /// Every topic with its partitions.
     fn topics(&self) -> anyhow::Result<Vec<TopicInfo>>;
+    /// The named topics, failing on the first unknown one (with the closest names where the
+    /// broker can list them).
+    fn find(&self, names: &[String]) -> anyhow::Result<Vec<TopicInfo>> {
+        find_topics(&self.topics()?, names)
+    }
+    /// The partition count every topic of this family has (a RabbitMQ stream: 1), if fixed.
+    fn fixed_partitions(&self) -> Option<i32> {
+        None
+    }
     /// Resolves `window` on the named topics' chosen partitions (`None`: all, or as the window
     /// says); `bounded` snapshots the end for windows without `until`.
     fn plan(
@@ -180,9 +190,12 @@ pub trait Broker: Send + Sync {
     ) -> anyhow::Result<Plan>;
     /// A topic's partitions and watermarks; `None` when the cluster has no such topic.
     fn describe(&self, topic: &str) -> anyhow::Result<Option<TopicDescription>> {
-        let all = self.topics()?;
-        let Some(found) = all.into_iter().find(|t| t.name == topic) else {
-            return Ok(None);
+        let found = match self.find(&[topic.to_string()]) {
+            Ok(mut found) => found.remove(0),
+            Err(e) if matches!(e.downcast_ref(), Some(EvtError::UnknownTopic(_))) => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
         };
         let partitions = found.partitions.clone();
         let plan = self.plan(&[(found, partitions)], &Window::everything(), true)?;
@@ -215,6 +228,18 @@ pub trait Broker: Send + Sync {
     ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>>;
     /// Every topic with where its partitions live (leader, replicas, in-sync replicas).
     fn layout(&self) -> anyhow::Result<Vec<TopicLayout>>;
+    /// The named topics' layout (an unknown name is an error).
+    fn layout_of(&self, names: &[String]) -> anyhow::Result<Vec<TopicLayout>> {
+        let all = self.layout()?;
+        let known: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
+        if let Some(missing) = names.iter().find(|n| !known.contains(&n.as_str())) {
+            return Err(EvtError::UnknownTopic(unknown_topic_message(missing, &known)).into());
+        }
+        Ok(all
+            .into_iter()
+            .filter(|t| names.contains(&t.name))
+            .collect())
+    }
     /// The configuration of each named topic; `None` when the broker does not report
     /// configurations at all.
     fn topic_configs(&self, topics: &[String]) -> anyhow::Result<Option<HashMap<String, Configs>>>;
@@ -247,10 +272,7 @@ pub trait Broker: Send + Sync {
 /// Connects to the cluster `connection` names (no request is made yet).
 pub fn connect(connection: &Connection) -> anyhow::Result<Box<dyn Broker>> {
     if rabbit::is_rabbit(&connection.brokers) {
-        let address = rabbit::Address::parse(&connection.brokers)?;
-        return Err(crate::error::EvtError::usage(format!(
-            "{address}: RabbitMQ Streams are not readable by this evt yet (its stream client is under way); use a Kafka-protocol broker (-b host:port)"
-        )));
+        return Ok(Box::new(rabbit::Rabbit::new(connection)?));
     }
     Ok(Box::new(kafka::Kafka::new(connection)?))
 }
@@ -262,13 +284,13 @@ pub fn find_topics(all: &[TopicInfo], names: &[String]) -> anyhow::Result<Vec<To
         .map(|name| match all.iter().find(|t| &t.name == name) {
             Some(TopicInfo {
                 problem: Some(err), ..
-            }) => Err(crate::error::EvtError::broker(format!(
+            }) => Err(EvtError::broker(format!(
                 "topic '{name}' is not readable: {err}; check permissions (ACLs) and the topic state"
             ))),
             Some(t) => Ok(t.clone()),
             None => {
                 let known: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
-                Err(crate::error::EvtError::UnknownTopic(unknown_topic_message(name, &known)).into())
+                Err(EvtError::UnknownTopic(unknown_topic_message(name, &known)).into())
             }
         })
         .collect()
@@ -330,7 +352,7 @@ pub fn select_partitions(topic: &TopicInfo, requested: &[i32]) -> anyhow::Result
     let mut selected = Vec::with_capacity(requested.len());
     for p in requested {
         if !topic.partitions.contains(p) {
-            return Err(crate::error::EvtError::usage(format!(
+            return Err(EvtError::usage(format!(
                 "topic '{}' has no partition {p}; it has partitions 0..{}",
                 topic.name,
                 topic.partitions.len().saturating_sub(1)

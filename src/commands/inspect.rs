@@ -76,7 +76,13 @@ pub fn topics(connection: &Connection, job: TopicsJob, stop: &Stop) -> anyhow::R
     // Nothing is written until the report: Ctrl-C may end the wait for the broker at once.
     let waiting = stop.abandonable();
     let broker = broker::connect(connection)?;
-    let layout = broker.layout()?;
+    let exact: Vec<String> = job.names.exact().iter().map(|n| n.to_string()).collect();
+    // Names alone need no listing (RabbitMQ cannot list streams).
+    let layout = if !exact.is_empty() && exact.len() == job.names.len() {
+        broker.layout_of(&exact)?
+    } else {
+        broker.layout()?
+    };
     let known: Vec<&str> = layout.iter().map(|t| t.name.as_str()).collect();
     check_names("topic", "topics", &job.names, &known)?;
     let mut hidden = 0;
@@ -122,8 +128,8 @@ pub fn describe(
     // Nothing is written until the report: Ctrl-C may end the wait for the broker at once.
     let waiting = stop.abandonable();
     let broker = broker::connect(connection)?;
-    let found = broker::find_topics(&broker.topics()?, &job.topics)?;
-    let layout = broker.layout()?;
+    let found = broker.find(&job.topics)?;
+    let layout = broker.layout_of(&job.topics)?;
     let plan = watermarks(&*broker, &found)?;
     let configs = broker.topic_configs(&job.topics)?;
     let now = now_ms();
@@ -192,7 +198,7 @@ pub fn offsets(
     // Nothing is written until the report: Ctrl-C may end the wait for the broker at once.
     let waiting = stop.abandonable();
     let broker = broker::connect(connection)?;
-    let found = broker::find_topics(&broker.topics()?, &job.topics)?;
+    let found = broker.find(&job.topics)?;
     let chosen = found
         .into_iter()
         .map(|t| {
@@ -304,8 +310,13 @@ pub fn groups(connection: &Connection, job: GroupsJob, stop: &Stop) -> anyhow::R
 fn sample(
     broker: &dyn Broker,
     groups: &[Group],
+    topics: &[String],
 ) -> anyhow::Result<Vec<(String, Vec<PartitionLag>)>> {
-    let layout = broker.layout()?;
+    let layout = if topics.is_empty() {
+        broker.layout()?
+    } else {
+        broker.layout_of(topics)?
+    };
     let partitions = all_partitions(&layout);
     let mut committed = Vec::with_capacity(groups.len());
     let mut topics: BTreeSet<String> = BTreeSet::new();
@@ -475,7 +486,7 @@ pub fn lag(connection: &Connection, job: LagJob, stop: &Stop) -> anyhow::Result<
     drop(waiting);
     loop {
         let waiting = stop.abandonable();
-        history.push(sample(&*broker, &groups)?);
+        history.push(sample(&*broker, &groups, &job.topics)?);
         drop(waiting);
         let report = lag_report(&history, job.all_partitions);
         if job.watch.is_some() && terminal && job.style == Style::Table {

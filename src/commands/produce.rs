@@ -13,7 +13,7 @@ pub fn run(connection: &Connection, job: &ProduceJob, stop: &Stop) -> anyhow::Re
     }
     let waiting = stop.abandonable();
     let broker = broker::connect(connection)?;
-    let topic = broker::find_topics(&broker.topics()?, std::slice::from_ref(&job.topic))?;
+    let topic = broker.find(std::slice::from_ref(&job.topic))?;
     let partitions = i32::try_from(topic[0].partitions.len()).unwrap_or(i32::MAX);
     let mut source = job.request.open(None, None, stop)?;
     let mut sink = Producer::new(

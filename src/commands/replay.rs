@@ -100,9 +100,15 @@ fn replay_topic(
         return Ok(ExitStatus::Success);
     }
     if before.partitions.is_none() {
-        target.create_topic(&job.target_topic, source_partitions)?;
+        // A family with a fixed partition count (a RabbitMQ stream: 1) takes every source
+        // partition into its one when the events are re-partitioned by key.
+        let partitions = match target.fixed_partitions() {
+            Some(fixed) if job.partitioner != Partitioner::Same => fixed,
+            _ => source_partitions,
+        };
+        target.create_topic(&job.target_topic, partitions)?;
         eprintln!(
-            "evt: created '{}' with {source_partitions} partition(s)",
+            "evt: created '{}' with {partitions} partition(s)",
             job.target_topic
         );
     } else if resume.is_some() && job.provenance && job.partitioner == Partitioner::Same {

@@ -72,6 +72,8 @@ pub struct GroupsJob {
 
 pub struct LagJob {
     pub groups: Names,
+    /// Only these topics (needed where the broker cannot list them: RabbitMQ Streams).
+    pub topics: Vec<String>,
     pub max_lag: Option<u64>,
     pub max_age: Option<Duration>,
     pub watch: Option<Duration>,
@@ -145,6 +147,7 @@ pub fn lag_job(args: cli::LagArgs) -> anyhow::Result<LagJob> {
     }
     Ok(LagJob {
         groups: Names::parse("group", &args.groups)?,
+        topics: args.topics.clone(),
         max_lag: args.max_lag,
         max_age: args
             .max_lag_time

@@ -9,8 +9,8 @@ use crate::stop::Stop;
 
 /// Checks topics and partitions, and resolves the window into a plan.
 pub fn plan(broker: &dyn Broker, request: &Request, bounded: bool) -> anyhow::Result<Plan> {
-    let all = broker.topics()?;
-    let topics = broker::find_topics(&all, &request.topics())?
+    let topics = broker
+        .find(&request.topics())?
         .into_iter()
         .map(|t| {
             let partitions = match key_partitions(&t, request) {

@@ -1,8 +1,10 @@
 //! Integration tests: the evt binary against a real tansu broker started by the harness.
 
 mod architecture;
+mod both;
 mod diff;
 mod errors;
+mod family;
 mod filters;
 mod generated;
 mod hardening_input;

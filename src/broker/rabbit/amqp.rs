@@ -315,6 +315,20 @@ fn pairs(value: Value, reader: &Reader) -> Result<Vec<(Value, Value)>, Malformed
     }
 }
 
+/// Decodes one value written by [`encode_value`]; anything left after it is an error.
+pub fn decode_value(bytes: &[u8]) -> Result<Value, Malformed> {
+    let mut r = Reader {
+        bytes,
+        at: 0,
+        depth: 0,
+    };
+    let value = r.value()?;
+    if r.at != bytes.len() {
+        return Err(r.bad("bytes after the value"));
+    }
+    Ok(value)
+}
+
 /// Decodes one message.
 pub fn decode(bytes: &[u8]) -> Result<Message, Malformed> {
     let mut r = Reader {

@@ -23,6 +23,19 @@ pub struct Client {
     server: (String, String),
     /// Deliveries that arrived while waiting for a response, in order.
     pending: std::collections::VecDeque<Vec<u8>>,
+    /// The frame being received (kept across short waits).
+    incoming: wire::Incoming,
+    /// Publish confirmations and errors that arrived while waiting for something else.
+    confirmations: Vec<Confirmation>,
+}
+
+/// The broker's answer for one published message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirmation {
+    pub publisher: u8,
+    pub publishing_id: u64,
+    /// `None`: stored (or already stored: a deduplicated resend); else the refusal's code.
+    pub refused: Option<u16>,
 }
 
 /// A stream as the broker's metadata describes it.
@@ -62,6 +75,8 @@ impl Client {
             shown,
             server: (String::new(), String::new()),
             pending: std::collections::VecDeque::new(),
+            incoming: wire::Incoming::default(),
+            confirmations: Vec::new(),
         };
         client.handshake(address)?;
         Ok(client)
@@ -140,16 +155,18 @@ impl Client {
     }
 
     fn receive(&mut self) -> anyhow::Result<Vec<u8>> {
-        wire::receive(&mut self.input, self.frame_max).map_err(|e| {
-            let what = match e.kind() {
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                    "no answer in time".to_string()
-                }
-                std::io::ErrorKind::UnexpectedEof => "the broker closed the connection".into(),
-                _ => e.to_string(),
-            };
-            EvtError::broker(format!("{}: {what}", self.shown))
-        })
+        self.incoming
+            .receive(&mut self.input, self.frame_max)
+            .map_err(|e| {
+                let what = match e.kind() {
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                        "no answer in time".to_string()
+                    }
+                    std::io::ErrorKind::UnexpectedEof => "the broker closed the connection".into(),
+                    _ => e.to_string(),
+                };
+                EvtError::broker(format!("{}: {what}", self.shown))
+            })
     }
 
     /// Sends a request (its correlation id first, then what `fields` adds) and returns the
@@ -192,21 +209,13 @@ impl Client {
             match frame_key {
                 key::HEARTBEAT | key::METADATA_UPDATE => continue,
                 key::DELIVER => self.pending.push_back(body),
+                key::PUBLISH_CONFIRM | key::PUBLISH_ERROR => self.note_confirmations(&body)?,
                 k if k == request | key::RESPONSE => {
                     if f.u32()? == correlation {
                         return Ok(body);
                     }
                 }
-                key::CLOSE => {
-                    f.u32()?;
-                    let status = f.u16()?;
-                    let reason = f.str()?.unwrap_or_default();
-                    return Err(EvtError::broker(format!(
-                        "{}: the broker closed the connection: {} {reason}",
-                        self.shown,
-                        wire::describe(status)
-                    )));
-                }
+                key::CLOSE => return Err(self.closed(f)?),
                 _ => continue,
             }
         }
@@ -243,6 +252,11 @@ impl Client {
             });
         }
         Ok(found)
+    }
+
+    /// The largest frame the broker accepts (agreed at connection).
+    pub fn frame_max(&self) -> u32 {
+        self.frame_max
     }
 
     /// The broker's product and version, as it announced them.
@@ -308,6 +322,25 @@ impl Client {
             Err(e) if refused(&e) == Some(code::NO_OFFSET) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Stores `offset` as what consumer `reference` processed last on `stream` (the broker
+    /// does not answer this one).
+    pub fn store_offset(
+        &mut self,
+        reference: &str,
+        stream: &str,
+        offset: u64,
+    ) -> anyhow::Result<()> {
+        wire::send(
+            &mut self.output,
+            Frame::new(key::STORE_OFFSET)
+                .str(reference)
+                .str(stream)
+                .u64(offset)
+                .finish(),
+        )
+        .map_err(|e| EvtError::broker(format!("{}: {e}", self.shown)))
     }
 
     /// Says goodbye (best effort: the connection closes either way).
@@ -458,8 +491,7 @@ impl Client {
     }
 
     /// The next delivered chunk, waiting up to `wait` (`None`: none came). A wait that ends
-    /// inside a frame leaves the connection unusable (an error, never a wrong record): the
-    /// reader thread this client is for reads without a short wait.
+    /// inside a frame keeps what arrived; the next call goes on from there.
     pub fn next_chunk_within(&mut self, wait: Duration) -> anyhow::Result<Option<Chunk>> {
         let socket = self.input.get_ref();
         let previous = socket.read_timeout().ok().flatten();
@@ -476,23 +508,45 @@ impl Client {
         loop {
             let body = match self.pending.pop_front() {
                 Some(body) => body,
-                None => match wire::receive(&mut self.input, self.frame_max) {
+                None => match self.incoming.receive(&mut self.input, self.frame_max) {
                     Ok(body) => body,
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        return Ok(None)
-                    }
-                    Err(e) => return Err(EvtError::broker(format!("{}: {e}", self.shown))),
+                    Err(e) if timed_out(&e) => return Ok(None),
+                    Err(e) => return Err(self.lost(&e)),
                 },
             };
-            if Fields::parse(&body)?.key == key::DELIVER {
-                return parse_chunk(&body).map(Some);
+            let fields = Fields::parse(&body)?;
+            match fields.key {
+                key::DELIVER => return parse_chunk(&body).map(Some),
+                key::PUBLISH_CONFIRM | key::PUBLISH_ERROR => self.note_confirmations(&body)?,
+                key::CLOSE => return Err(self.closed(fields)?),
+                _ => {}
             }
         }
+    }
+
+    fn lost(&self, e: &std::io::Error) -> anyhow::Error {
+        let what = match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => "the broker closed the connection".to_string(),
+            _ => e.to_string(),
+        };
+        EvtError::broker(format!("{}: {what}", self.shown))
+    }
+
+    fn closed(&self, mut f: Fields<'_>) -> anyhow::Result<anyhow::Error> {
+        f.u32()?;
+        let status = f.u16()?;
+        let reason = f.str()?.unwrap_or_default();
+        Ok(EvtError::broker(format!(
+            "{}: the broker closed the connection: {} {reason}",
+            self.shown,
+            wire::describe(status)
+        )))
+    }
+
+    /// Stops subscription `subscription` (chunks already on the way may still arrive).
+    pub fn unsubscribe(&mut self, subscription: u8) -> anyhow::Result<()> {
+        self.call(key::UNSUBSCRIBE, |f| f.u8(subscription))
+            .map(drop)
     }
 
     /// Declares publisher `id` on `stream`; with a `reference` the broker deduplicates by
@@ -518,13 +572,9 @@ impl Client {
         Ok(after_status(&body)?.u64()?)
     }
 
-    /// Publishes `messages` (publishing id, AMQP 1.0 bytes) with publisher `id` and waits for
-    /// each to be confirmed or refused: the refused ones with their response codes.
-    pub fn publish(
-        &mut self,
-        id: u8,
-        messages: &[(u64, Vec<u8>)],
-    ) -> anyhow::Result<Vec<(u64, u16)>> {
+    /// Sends `messages` (publishing id, AMQP 1.0 bytes) with publisher `id` without waiting;
+    /// their confirmations come from [`Client::confirmations`].
+    pub fn send_publish(&mut self, id: u8, messages: &[(u64, &[u8])]) -> anyhow::Result<()> {
         let mut frame = Frame::new(key::PUBLISH)
             .u8(id)
             .u32(u32::try_from(messages.len()).unwrap_or(u32::MAX));
@@ -532,33 +582,109 @@ impl Client {
             frame = frame.u64(*publishing_id).bytes(bytes);
         }
         wire::send(&mut self.output, frame.finish())
-            .map_err(|e| EvtError::broker(format!("{}: {e}", self.shown)))?;
-        let mut waiting: std::collections::HashSet<u64> =
-            messages.iter().map(|(p, _)| *p).collect();
-        let mut refused = Vec::new();
-        while !waiting.is_empty() {
-            let body = self.receive()?;
-            let mut f = Fields::parse(&body)?;
-            let frame_key = f.key;
-            let ours =
-                matches!(frame_key, key::PUBLISH_CONFIRM | key::PUBLISH_ERROR) && f.u8()? == id;
-            match frame_key {
-                key::PUBLISH_CONFIRM if ours => {
-                    for _ in 0..f.count(8)? {
-                        waiting.remove(&f.u64()?);
-                    }
-                }
-                key::PUBLISH_ERROR if ours => {
-                    for _ in 0..f.count(10)? {
-                        let (publishing_id, status) = (f.u64()?, f.u16()?);
-                        waiting.remove(&publishing_id);
-                        refused.push((publishing_id, status));
-                    }
-                }
+            .map_err(|e| EvtError::broker(format!("{}: {e}", self.shown)))
+    }
+
+    /// The confirmations that arrived, waiting up to `wait` for the first (empty: none came).
+    pub fn confirmations(&mut self, wait: Duration) -> anyhow::Result<Vec<Confirmation>> {
+        if self.confirmations.is_empty() {
+            let socket = self.input.get_ref();
+            let previous = socket.read_timeout().ok().flatten();
+            socket
+                .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+                .ok();
+            let got = self.wait_for_confirmations();
+            self.input.get_ref().set_read_timeout(previous).ok();
+            got?;
+        }
+        Ok(std::mem::take(&mut self.confirmations))
+    }
+
+    fn wait_for_confirmations(&mut self) -> anyhow::Result<()> {
+        while self.confirmations.is_empty() {
+            let body = match self.incoming.receive(&mut self.input, self.frame_max) {
+                Ok(body) => body,
+                Err(e) if timed_out(&e) => return Ok(()),
+                Err(e) => return Err(self.lost(&e)),
+            };
+            let fields = Fields::parse(&body)?;
+            match fields.key {
+                key::PUBLISH_CONFIRM | key::PUBLISH_ERROR => self.note_confirmations(&body)?,
                 key::DELIVER => self.pending.push_back(body),
+                key::CLOSE => return Err(self.closed(fields)?),
                 _ => {}
             }
         }
+        Ok(())
+    }
+
+    fn note_confirmations(&mut self, body: &[u8]) -> anyhow::Result<()> {
+        let mut f = Fields::parse(body)?;
+        let publisher = f.u8()?;
+        if f.key == key::PUBLISH_CONFIRM {
+            for _ in 0..f.count(8)? {
+                self.confirmations.push(Confirmation {
+                    publisher,
+                    publishing_id: f.u64()?,
+                    refused: None,
+                });
+            }
+        } else {
+            for _ in 0..f.count(10)? {
+                let publishing_id = f.u64()?;
+                self.confirmations.push(Confirmation {
+                    publisher,
+                    publishing_id,
+                    refused: Some(f.u16()?),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes `messages` (publishing id, AMQP 1.0 bytes) with publisher `id` and waits for
+    /// each to be confirmed or refused: the refused ones with their response codes.
+    pub fn publish(
+        &mut self,
+        id: u8,
+        messages: &[(u64, Vec<u8>)],
+    ) -> anyhow::Result<Vec<(u64, u16)>> {
+        let borrowed: Vec<(u64, &[u8])> = messages.iter().map(|(p, b)| (*p, &b[..])).collect();
+        self.send_publish(id, &borrowed)?;
+        let mut waiting: std::collections::HashSet<u64> =
+            messages.iter().map(|(p, _)| *p).collect();
+        let mut refused = Vec::new();
+        let mut others = Vec::new();
+        while !waiting.is_empty() {
+            self.wait_for_confirmations_blocking()?;
+            for c in std::mem::take(&mut self.confirmations) {
+                if c.publisher != id || !waiting.remove(&c.publishing_id) {
+                    others.push(c);
+                } else if let Some(code) = c.refused {
+                    refused.push((c.publishing_id, code));
+                }
+            }
+        }
+        self.confirmations = others;
         Ok(refused)
     }
+
+    /// Waits (up to the connection's timeout) until a confirmation arrives.
+    fn wait_for_confirmations_blocking(&mut self) -> anyhow::Result<()> {
+        self.wait_for_confirmations()?;
+        if self.confirmations.is_empty() {
+            return Err(EvtError::broker(format!(
+                "{}: no publish confirmation in time",
+                self.shown
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
 }

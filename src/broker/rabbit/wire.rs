@@ -15,6 +15,7 @@ pub mod key {
     pub const SUBSCRIBE: u16 = 7;
     pub const DELIVER: u16 = 8;
     pub const CREDIT: u16 = 9;
+    pub const STORE_OFFSET: u16 = 10;
     pub const UNSUBSCRIBE: u16 = 12;
     pub const QUERY_OFFSET: u16 = 11;
     pub const CREATE: u16 = 13;
@@ -235,23 +236,112 @@ pub fn send(out: &mut impl Write, frame: Vec<u8>) -> std::io::Result<()> {
 
 /// Reads one frame's body (after its size), refusing frames larger than `max`.
 pub fn receive(input: &mut impl Read, max: u32) -> std::io::Result<Vec<u8>> {
-    let mut size = [0u8; 4];
-    input.read_exact(&mut size)?;
-    let size = u32::from_be_bytes(size);
-    if size > max.max(FRAME_MAX) || size < 4 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("the broker sent a frame of {size} bytes (at most {max} were agreed)"),
-        ));
+    Incoming::default().receive(input, max)
+}
+
+/// A frame being received: what has arrived of it so far. A read that times out inside a
+/// frame keeps what it got, and the next [`Incoming::receive`] goes on from there, so short
+/// waits (a reader checking for Ctrl-C) never lose a byte.
+#[derive(Debug, Default)]
+pub struct Incoming {
+    size: [u8; 4],
+    size_read: usize,
+    body: Vec<u8>,
+    body_read: usize,
+}
+
+impl Incoming {
+    /// The next frame's body; a timeout (`WouldBlock`/`TimedOut`) leaves the partial frame
+    /// here for the next call.
+    pub fn receive(&mut self, input: &mut impl Read, max: u32) -> std::io::Result<Vec<u8>> {
+        while self.size_read < 4 {
+            let n = read_some(input, &mut self.size[self.size_read..])?;
+            self.size_read += n;
+            if self.size_read == 4 {
+                let size = u32::from_be_bytes(self.size);
+                if size > max.max(FRAME_MAX) || size < 4 {
+                    self.size_read = 0;
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "the broker sent a frame of {size} bytes (at most {max} were agreed)"
+                        ),
+                    ));
+                }
+                self.body = vec![0u8; size as usize];
+                self.body_read = 0;
+            }
+        }
+        while self.body_read < self.body.len() {
+            let n = read_some(input, &mut self.body[self.body_read..])?;
+            self.body_read += n;
+        }
+        self.size_read = 0;
+        Ok(std::mem::take(&mut self.body))
     }
-    let mut body = vec![0u8; size as usize];
-    input.read_exact(&mut body)?;
-    Ok(body)
+}
+
+/// One read; the end of the connection is an error.
+fn read_some(input: &mut impl Read, into: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match input.read(into) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Input that gives a few bytes, then times out, then goes on.
+    struct Trickle(Vec<std::io::Result<Vec<u8>>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.first_mut() {
+                None => Ok(0),
+                Some(Err(_)) => Err(self.0.remove(0).unwrap_err()),
+                Some(Ok(bytes)) => {
+                    let n = bytes.len().min(buf.len());
+                    buf[..n].copy_from_slice(&bytes[..n]);
+                    bytes.drain(..n);
+                    if bytes.is_empty() {
+                        let _ = self.0.remove(0);
+                    }
+                    Ok(n)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_timeout_inside_a_frame_loses_nothing() {
+        let frame = Frame::new(key::DELIVER).u32(42).bytes(b"payload").finish();
+        let timeout = || Err(std::io::ErrorKind::WouldBlock.into());
+        let mut input = Trickle(vec![
+            Ok(frame[..2].to_vec()),
+            timeout(),
+            Ok(frame[2..9].to_vec()),
+            timeout(),
+            Ok(frame[9..].to_vec()),
+        ]);
+        let mut incoming = Incoming::default();
+        for _ in 0..2 {
+            let err = incoming.receive(&mut input, FRAME_MAX).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        }
+        let body = incoming.receive(&mut input, FRAME_MAX).unwrap();
+        let mut f = Fields::parse(&body).unwrap();
+        assert_eq!(f.key, key::DELIVER);
+        assert_eq!(f.u32().unwrap(), 42);
+        assert_eq!(f.bytes().unwrap(), Some(&b"payload"[..]));
+        let eof = incoming.receive(&mut input, FRAME_MAX).unwrap_err();
+        assert_eq!(eof.kind(), std::io::ErrorKind::UnexpectedEof);
+    }
 
     #[test]
     fn frames_round_trip() {
