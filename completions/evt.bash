@@ -683,12 +683,20 @@ _evt() {
             return 0
             ;;
         evt__subcmd__lag)
-            opts="-b -X -v -h -V --max-lag --max-lag-time --watch --samples --all-partitions --format --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-t -b -X -v -h -V --topic --max-lag --max-lag-time --watch --samples --all-partitions --format --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-lag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

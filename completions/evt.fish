@@ -351,6 +351,7 @@ complete -c evt -n "__fish_evt_using_subcommand groups" -l playground -d 'Start 
 complete -c evt -n "__fish_evt_using_subcommand groups" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand groups" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand groups" -s V -l version -d 'Print version'
+complete -c evt -n "__fish_evt_using_subcommand lag" -s t -l topic -d 'Only these topics (repeatable). Needed on RabbitMQ Streams, where GROUP is a consumer\'s reference name and the broker cannot list streams' -r
 complete -c evt -n "__fish_evt_using_subcommand lag" -l max-lag -d 'Exit 1 when a group is more than N events behind (its total over partitions)' -r
 complete -c evt -n "__fish_evt_using_subcommand lag" -l max-lag-time -d 'Exit 1 when a group\'s oldest unconsumed event is older than this (e.g. 5m, 30s)' -r
 complete -c evt -n "__fish_evt_using_subcommand lag" -l watch -d 'Sample again every INTERVAL (default 5s) until Ctrl-C, refreshing in place on a terminal; the status then follows the samples (stalled, stopped, rewind, …)' -r

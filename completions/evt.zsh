@@ -441,6 +441,8 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 ;;
 (lag)
 _arguments "${_arguments_options[@]}" : \
+'*-t+[Only these topics (repeatable). Needed on RabbitMQ Streams, where GROUP is a consumer'\''s reference name and the broker cannot list streams]:TOPIC:_default' \
+'*--topic=[Only these topics (repeatable). Needed on RabbitMQ Streams, where GROUP is a consumer'\''s reference name and the broker cannot list streams]:TOPIC:_default' \
 '--max-lag=[Exit 1 when a group is more than N events behind (its total over partitions)]:N:_default' \
 '--max-lag-time=[Exit 1 when a group'\''s oldest unconsumed event is older than this (e.g. 5m, 30s)]:DURATION:_default' \
 '--watch=[Sample again every INTERVAL (default 5s) until Ctrl-C, refreshing in place on a terminal; the status then follows the samples (stalled, stopped, rewind, …)]::INTERVAL:_default' \

@@ -3,6 +3,8 @@
 
     rstream_peer.py publish PORT STREAM      publishes the messages below, then exits
     rstream_peer.py consume PORT STREAM N    prints the first N messages as JSON lines
+    rstream_peer.py batches PORT STREAM      publishes 3 plain messages, then two sub-entry
+                                             batches of 5 (gzip, then uncompressed), then 1 more
 
 Each JSON line: offset, body (hex), application_properties (name -> [python type, value]),
 message_id, creation_time (ms), routing_key (the x-routing-key annotation).
@@ -12,7 +14,7 @@ import asyncio
 import json
 import sys
 
-from rstream import AMQPMessage, Consumer, ConsumerOffsetSpecification, OffsetType, Producer, amqp_decoder
+from rstream import AMQPMessage, CompressionType, Consumer, ConsumerOffsetSpecification, OffsetType, Producer, amqp_decoder
 from rstream._pyamqp.message import Properties
 
 MESSAGES = [
@@ -29,6 +31,27 @@ async def publish(port, stream):
             message = AMQPMessage(body=m["body"], application_properties=m["props"],
                                   properties=Properties(message_id=m["message_id"], creation_time=m["creation_time"]))
             await producer.send_wait(stream, message)
+
+
+async def batches(port, stream):
+    def message(n):
+        return AMQPMessage(body=('{"n":%d}' % n).encode(), application_properties={"n": n})
+    async with Producer("127.0.0.1", port, username="guest", password="guest", load_balancer_mode=True) as producer:
+        for n in range(3):
+            await producer.send_wait(stream, message(n))
+        confirmed = asyncio.Event()
+        count = [0]
+
+        def on_confirm(status):
+            count[0] += 1
+            if count[0] == 2:
+                confirmed.set()
+        await producer.send_sub_entry(stream, [message(n) for n in range(3, 8)], CompressionType.Gzip,
+                                      on_publish_confirm=on_confirm)
+        await producer.send_sub_entry(stream, [message(n) for n in range(8, 13)], CompressionType.No,
+                                      on_publish_confirm=on_confirm)
+        await asyncio.wait_for(confirmed.wait(), 30)
+        await producer.send_wait(stream, message(13))
 
 
 def render(value):
@@ -70,5 +93,7 @@ if __name__ == "__main__":
     what, port, stream = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     if what == "publish":
         asyncio.run(publish(port, stream))
+    elif what == "batches":
+        asyncio.run(batches(port, stream))
     else:
         asyncio.run(consume(port, stream, int(sys.argv[4])))

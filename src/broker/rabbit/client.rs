@@ -399,8 +399,9 @@ pub struct Chunk {
     pub records: Vec<(u64, Vec<u8>)>,
 }
 
-/// Reads a delivered chunk (the body of a Deliver frame, version 1). Only uncompressed
-/// records are supported; a sub-entry batch is an error naming its compression.
+/// Reads a delivered chunk (the body of a Deliver frame, version 1): plain entries, and
+/// sub-entry batches (several messages in one entry, compressed with gzip, snappy, lz4 or
+/// zstd, or not at all), each message with its own offset.
 pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
     let mut f = Fields::parse(body)?;
     let subscription = f.u8()?;
@@ -416,36 +417,45 @@ pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
     let _trailer = f.u32()?;
     let _reserved = f.u32()?;
     let data = f.raw(data_length as usize)?;
-    let mut out = Vec::with_capacity(records as usize);
+    // At most what the header says (a lying header cannot make evt allocate more).
+    let mut out = Vec::with_capacity((records as usize).min(data.len() / 4 + 1));
     let mut rest = data;
+    let short = || {
+        EvtError::broker(format!(
+            "a chunk at offset {first_offset} is shorter than it says"
+        ))
+    };
+    let take = |rest: &mut &[u8], n: usize| -> anyhow::Result<Vec<u8>> {
+        let part = rest.get(..n).ok_or_else(short)?.to_vec();
+        *rest = &rest[n..];
+        Ok(part)
+    };
+    let int = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
     for _ in 0..entries {
-        let Some(first) = rest.first() else {
-            return Err(EvtError::broker("a chunk with fewer entries than it says"));
-        };
-        if first & 0x80 != 0 {
-            let compression = (first >> 4) & 0x07;
-            return Err(EvtError::broker(format!(
-                "a sub-entry batch ({}) in the chunk at offset {first_offset}: not readable yet",
-                match compression {
-                    0 => "uncompressed",
-                    1 => "gzip",
-                    2 => "snappy",
-                    3 => "lz4",
-                    4 => "zstd",
-                    _ => "unknown compression",
-                }
-            )));
+        let first = *rest.first().ok_or_else(short)?;
+        if first & 0x80 == 0 {
+            let size = int(&take(&mut rest, 4)?);
+            let message = take(&mut rest, size)?;
+            out.push((first_offset + out.len() as u64, message));
+            continue;
         }
-        let size = u32::from_be_bytes(
-            rest.get(..4)
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| EvtError::broker("a chunk entry without its size"))?,
-        ) as usize;
-        let message = rest
-            .get(4..4 + size)
-            .ok_or_else(|| EvtError::broker("a chunk entry longer than the chunk"))?;
-        out.push((first_offset + out.len() as u64, message.to_vec()));
-        rest = &rest[4 + size..];
+        let header = take(&mut rest, 11)?;
+        let compression = (first >> 4) & 0x07;
+        let count = u16::from_be_bytes([header[1], header[2]]);
+        let uncompressed = int(&header[3..7]);
+        let length = int(&header[7..11]);
+        let body = take(&mut rest, length)?;
+        let plain = decompress(compression, &body, uncompressed).map_err(|e| {
+            EvtError::broker(format!(
+                "a sub-entry batch in the chunk at offset {first_offset}: {e}"
+            ))
+        })?;
+        let mut inner: &[u8] = &plain;
+        for _ in 0..count {
+            let size = int(&take(&mut inner, 4)?);
+            let message = take(&mut inner, size)?;
+            out.push((first_offset + out.len() as u64, message));
+        }
     }
     Ok(Chunk {
         subscription,
@@ -453,6 +463,40 @@ pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
         first_offset,
         records: out,
     })
+}
+
+/// A sub-entry batch's messages, uncompressed: exactly `size` bytes, never more.
+fn decompress(compression: u8, body: &[u8], size: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut plain = Vec::with_capacity(size.min(64 << 20));
+    let limit = size as u64 + 1;
+    let read = match compression {
+        0 => {
+            plain.extend_from_slice(body);
+            Ok(body.len())
+        }
+        1 => flate2::read::GzDecoder::new(body)
+            .take(limit)
+            .read_to_end(&mut plain),
+        2 => snap::read::FrameDecoder::new(body)
+            .take(limit)
+            .read_to_end(&mut plain),
+        3 => lz4_flex::frame::FrameDecoder::new(body)
+            .take(limit)
+            .read_to_end(&mut plain),
+        4 => zstd::stream::read::Decoder::new(body)
+            .and_then(|d| d.take(limit).read_to_end(&mut plain)),
+        other => return Err(format!("unknown compression {other}")),
+    };
+    let name = ["none", "gzip", "snappy", "lz4", "zstd"][usize::from(compression)];
+    read.map_err(|e| format!("cannot uncompress ({name}): {e}"))?;
+    if plain.len() != size {
+        return Err(format!(
+            "{name} data of {} bytes where the batch says {size}",
+            plain.len()
+        ));
+    }
+    Ok(plain)
 }
 
 impl Client {
@@ -687,4 +731,106 @@ fn timed_out(e: &std::io::Error) -> bool {
         e.kind(),
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn message(n: u8) -> Vec<u8> {
+        vec![n; usize::from(n) + 1]
+    }
+
+    /// A sub-entry batch of `messages` compressed with `compression`.
+    fn batch(compression: u8, messages: &[Vec<u8>]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        for m in messages {
+            plain.extend((m.len() as u32).to_be_bytes());
+            plain.extend(m);
+        }
+        let body = match compression {
+            0 => plain.clone(),
+            1 => {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(&plain).unwrap();
+                e.finish().unwrap()
+            }
+            2 => {
+                let mut e = snap::write::FrameEncoder::new(Vec::new());
+                e.write_all(&plain).unwrap();
+                e.into_inner().unwrap()
+            }
+            3 => {
+                let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+                e.write_all(&plain).unwrap();
+                e.finish().unwrap()
+            }
+            _ => zstd::encode_all(&plain[..], 1).unwrap(),
+        };
+        let mut entry = vec![0x80 | (compression << 4)];
+        entry.extend((messages.len() as u16).to_be_bytes());
+        entry.extend((plain.len() as u32).to_be_bytes());
+        entry.extend((body.len() as u32).to_be_bytes());
+        entry.extend(body);
+        entry
+    }
+
+    fn chunk(entries: &[Vec<u8>], records: u32) -> Vec<u8> {
+        let data: Vec<u8> = entries.concat();
+        Frame::new(key::DELIVER)
+            .u8(3)
+            .u8(0x50)
+            .u8(0)
+            .u16(entries.len() as u16)
+            .u32(records)
+            .i64(1_700_000_000_000)
+            .u64(1)
+            .u64(100)
+            .u32(0)
+            .u32(data.len() as u32)
+            .u32(0)
+            .u32(0)
+            .finish()[4..]
+            .iter()
+            .copied()
+            .chain(data)
+            .collect()
+    }
+
+    #[test]
+    fn sub_entry_batches_of_every_compression_give_each_message_its_offset() {
+        let mut plain_entry = 5u32.to_be_bytes().to_vec();
+        plain_entry.extend(b"plain");
+        let mut entries = vec![plain_entry];
+        let mut expected = vec![b"plain".to_vec()];
+        for compression in 0..5u8 {
+            let messages: Vec<Vec<u8>> = (1..=3).map(|n| message(n + compression * 3)).collect();
+            entries.push(batch(compression, &messages));
+            expected.extend(messages);
+        }
+        let parsed = parse_chunk(&chunk(&entries, expected.len() as u32)).unwrap();
+        assert_eq!(parsed.subscription, 3);
+        assert_eq!(parsed.timestamp, 1_700_000_000_000);
+        let offsets: Vec<u64> = parsed.records.iter().map(|(o, _)| *o).collect();
+        assert_eq!(
+            offsets,
+            (100..100 + expected.len() as u64).collect::<Vec<_>>()
+        );
+        let messages: Vec<Vec<u8>> = parsed.records.into_iter().map(|(_, m)| m).collect();
+        assert_eq!(messages, expected);
+    }
+
+    #[test]
+    fn a_batch_that_lies_about_its_size_is_an_error() {
+        let mut entry = batch(1, &[message(4)]);
+        // Say the uncompressed messages are one byte longer than they are.
+        let size = u32::from_be_bytes(entry[3..7].try_into().unwrap()) + 1;
+        entry[3..7].copy_from_slice(&size.to_be_bytes());
+        let err = parse_chunk(&chunk(&[entry], 1)).unwrap_err().to_string();
+        assert!(err.contains("gzip data of"), "{err}");
+        let truncated = chunk(&[batch(4, &[message(9)])[..12].to_vec()], 1);
+        let err = parse_chunk(&truncated).unwrap_err().to_string();
+        assert!(err.contains("shorter than it says"), "{err}");
+    }
 }
