@@ -130,9 +130,10 @@ fn replay_topic(
         lanes,
         checkpoint: job.checkpoint.clone(),
     };
-    // Paced replays keep the original order across partitions.
+    // Paced replays keep the original order across partitions; so do replays by key, where
+    // events of several source partitions meet in one target partition (a stream).
     job.request.mode = Mode::Bounded {
-        by_time: job.pace != Pace::Fast,
+        by_time: job.pace != Pace::Fast || job.partitioner == Partitioner::Key,
     };
     let mut reading = job.request.open(Some(&*source), Some(plan), stop)?;
     copy(target, &mut job, &mut *reading, ledger, lanes, stop)

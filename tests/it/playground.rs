@@ -427,3 +427,93 @@ fn the_readme_tour_finds_each_planted_fault() {
     playground.interrupt();
     assert_eq!(playground.wait(DEADLINE), Some(0));
 }
+
+/// Splits a shell line into words: spaces separate, single quotes keep spaces; `$B` is
+/// replaced by `brokers`.
+fn shell_words(line: &str, brokers: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut started = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                started = true;
+            }
+            ' ' if !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            _ => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+        .into_iter()
+        .map(|w| if w == "$B" { brokers.to_string() } else { w })
+        .collect()
+}
+
+/// The README's tour on a stream, line by line against the test node: the playground's day
+/// copied into streams, then each question, whose comment says the exit code and a phrase
+/// evt prints.
+#[test]
+fn the_readme_tour_runs_on_rabbitmq_streams() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("### Try it: the guided tour on a stream")
+        .expect("the README has the tour on a stream");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let block = section
+        .split("```sh\n")
+        .last()
+        .and_then(|b| b.split("\n```").next())
+        .expect("a shell block");
+    let lines: Vec<&str> = block.lines().filter(|l| l.starts_with("evt ")).collect();
+    assert!(lines.len() >= 8, "{block}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let evt_in = isolated(&dir);
+    let mut playground = Spawned::start(evt_in(&["playground"]));
+    playground.wait_for_stderr("Ctrl-C to stop", DEADLINE);
+    let brokers = crate::rabbit::rabbit().address.clone();
+    // The test node may hold streams of these names from an earlier test of this run.
+    let mut client = crate::family::stream_client();
+    for stream in ["orders", "payments", "shipments", "trades"] {
+        client.delete(stream).unwrap();
+    }
+    client.close();
+    for line in lines {
+        let (command, comment) = line.split_once('#').unwrap_or((line, ""));
+        let words = shell_words(command.trim(), &brokers);
+        let mut command = evt_in(&[]);
+        command.current_dir(env!("CARGO_MANIFEST_DIR"));
+        command.args(&words[1..]);
+        let ran = run(command);
+        let comment = comment.trim();
+        let code: i32 = comment
+            .strip_prefix("exit ")
+            .and_then(|c| c.split(':').next())
+            .map_or(0, |c| c.parse().unwrap());
+        ran.expect_code(code);
+        if let Some(phrase) = comment.split('"').nth(1) {
+            assert!(
+                ran.stdout.contains(phrase),
+                "{line}\nREADME says \"{phrase}\"; evt printed:\n{}{}",
+                ran.stdout,
+                ran.stderr
+            );
+        }
+    }
+    playground.interrupt();
+}

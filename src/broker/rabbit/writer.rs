@@ -33,14 +33,16 @@ struct Publisher {
     stored: u64,
     /// The next id for an unnamed publisher.
     next: u64,
-    batch: Vec<(u64, Vec<u8>)>,
-    batch_bytes: usize,
 }
 
 struct State {
     client: Client,
     /// By (stream, reference): `None` for the stream's unnamed publisher.
     publishers: HashMap<(String, Option<String>), Publisher>,
+    /// Messages not sent yet, in the order they came (publisher, publishing id, bytes): the
+    /// stream stores them in this order, whichever publisher each has.
+    queue: Vec<(u8, u64, Vec<u8>)>,
+    queue_bytes: usize,
     /// What each message in flight was, by (publisher, publishing id).
     waiting: HashMap<(u8, u64), Tag>,
     /// Answers not handed over yet (deduplicated sends, answered at once).
@@ -70,6 +72,8 @@ impl StreamWriter {
             state: Mutex::new(State {
                 client,
                 publishers: HashMap::new(),
+                queue: Vec::new(),
+                queue_bytes: 0,
                 waiting: HashMap::new(),
                 ready: Vec::new(),
                 already: 0,
@@ -126,24 +130,35 @@ impl State {
                     id,
                     stored,
                     next: 1,
-                    batch: Vec::new(),
-                    batch_bytes: 0,
                 },
             );
         }
         Ok(self.publishers.get_mut(&key).expect("inserted above"))
     }
 
-    /// Sends every publisher's batch.
+    /// Sends the queue in order: one publish frame per run of one publisher's messages.
     fn send_batches(&mut self) -> anyhow::Result<()> {
-        for p in self.publishers.values_mut() {
-            if p.batch.is_empty() {
-                continue;
+        let queue = std::mem::take(&mut self.queue);
+        self.queue_bytes = 0;
+        let mut start = 0;
+        while start < queue.len() {
+            let publisher = queue[start].0;
+            let mut end = start;
+            let mut bytes = 0;
+            while end < queue.len()
+                && queue[end].0 == publisher
+                && end - start < BATCH
+                && (end == start || bytes + queue[end].2.len() <= BATCH_BYTES)
+            {
+                bytes += queue[end].2.len();
+                end += 1;
             }
-            let frame: Vec<(u64, &[u8])> = p.batch.iter().map(|(i, b)| (*i, &b[..])).collect();
-            self.client.send_publish(p.id, &frame)?;
-            p.batch.clear();
-            p.batch_bytes = 0;
+            let frame: Vec<(u64, &[u8])> = queue[start..end]
+                .iter()
+                .map(|(_, i, b)| (*i, &b[..]))
+                .collect();
+            self.client.send_publish(publisher, &frame)?;
+            start = end;
         }
         Ok(())
     }
@@ -176,10 +191,8 @@ impl State {
                 outcome: Err(Failure::Other(why.to_string())),
             });
         }
-        for p in self.publishers.values_mut() {
-            p.batch.clear();
-            p.batch_bytes = 0;
-        }
+        self.queue.clear();
+        self.queue_bytes = 0;
     }
 }
 
@@ -240,14 +253,11 @@ impl Writer for StreamWriter {
             return Ok(());
         }
         let id = publisher.id;
-        let full =
-            publisher.batch.len() >= BATCH || publisher.batch_bytes + bytes.len() > BATCH_BYTES;
-        if full {
+        if state.queue.len() >= BATCH || state.queue_bytes + bytes.len() > BATCH_BYTES {
             state.send_batches()?;
         }
-        let publisher = state.publisher(topic, reference)?;
-        publisher.batch_bytes += bytes.len();
-        publisher.batch.push((publishing_id, bytes));
+        state.queue_bytes += bytes.len();
+        state.queue.push((id, publishing_id, bytes));
         state.waiting.insert((id, publishing_id), tag);
         Ok(())
     }
