@@ -24,8 +24,8 @@ function __fish_evt_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evt -n "__fish_evt_needs_command" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_needs_command" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_needs_command" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_needs_command" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_needs_command" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_needs_command" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_needs_command" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -75,8 +75,8 @@ table\t'One table for the whole stream: topic, partition, offset, time, key, val
 complete -c evt -n "__fish_evt_using_subcommand read" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c evt -n "__fish_evt_using_subcommand read" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand read" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand read" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -107,8 +107,8 @@ table\t'One table for the whole stream: topic, partition, offset, time, key, val
 complete -c evt -n "__fish_evt_using_subcommand tail" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c evt -n "__fish_evt_using_subcommand tail" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand tail" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand tail" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -141,8 +141,8 @@ complete -c evt -n "__fish_evt_using_subcommand replay" -l header -d 'Only event
 complete -c evt -n "__fish_evt_using_subcommand replay" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
-complete -c evt -n "__fish_evt_using_subcommand replay" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand replay" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand replay" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand replay" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand replay" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -158,8 +158,8 @@ complete -c evt -n "__fish_evt_using_subcommand replay" -s V -l version -d 'Prin
 complete -c evt -n "__fish_evt_using_subcommand produce" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
 json\t''
 values\t''"
-complete -c evt -n "__fish_evt_using_subcommand produce" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand produce" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand produce" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -192,8 +192,8 @@ complete -c evt -n "__fish_evt_using_subcommand validate" -l header -d 'Only eve
 complete -c evt -n "__fish_evt_using_subcommand validate" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
-complete -c evt -n "__fish_evt_using_subcommand validate" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand validate" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand validate" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand validate" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand validate" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -235,8 +235,8 @@ complete -c evt -n "__fish_evt_using_subcommand diff" -l header -d 'Only events 
 complete -c evt -n "__fish_evt_using_subcommand diff" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
 complete -c evt -n "__fish_evt_using_subcommand diff" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
 complete -c evt -n "__fish_evt_using_subcommand diff" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
-complete -c evt -n "__fish_evt_using_subcommand diff" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand diff" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand diff" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand diff" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand diff" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand diff" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -273,8 +273,8 @@ complete -c evt -n "__fish_evt_using_subcommand stats" -l header -d 'Only events
 complete -c evt -n "__fish_evt_using_subcommand stats" -l where -d 'A jq expression over the value that must be truthy, e.g. \'.status == "FAILED"\'' -r
 complete -c evt -n "__fish_evt_using_subcommand stats" -l where-envelope -d 'A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. \'.partition == 2 and .offset > 100\'' -r
 complete -c evt -n "__fish_evt_using_subcommand stats" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
-complete -c evt -n "__fish_evt_using_subcommand stats" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand stats" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand stats" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand stats" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand stats" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand stats" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -294,8 +294,8 @@ complete -c evt -n "__fish_evt_using_subcommand trace" -l until -d 'Where to sto
 complete -c evt -n "__fish_evt_using_subcommand trace" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
 json\t''
 values\t''"
-complete -c evt -n "__fish_evt_using_subcommand trace" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand trace" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand trace" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand trace" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand trace" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand trace" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand trace" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -306,8 +306,8 @@ complete -c evt -n "__fish_evt_using_subcommand trace" -s h -l help -d 'Print he
 complete -c evt -n "__fish_evt_using_subcommand trace" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand topics" -l format -r -f -a "table\t'A table for people'
 json\t'JSON for machines (field names are stable and documented in the README)'"
-complete -c evt -n "__fish_evt_using_subcommand topics" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand topics" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand topics" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand topics" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand topics" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand topics" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand topics" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -318,8 +318,8 @@ complete -c evt -n "__fish_evt_using_subcommand topics" -s h -l help -d 'Print h
 complete -c evt -n "__fish_evt_using_subcommand topics" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand describe" -l format -r -f -a "table\t'A table for people'
 json\t'JSON for machines (field names are stable and documented in the README)'"
-complete -c evt -n "__fish_evt_using_subcommand describe" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand describe" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand describe" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand describe" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand describe" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand describe" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand describe" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -331,8 +331,8 @@ complete -c evt -n "__fish_evt_using_subcommand offsets" -l at -d 'The position 
 complete -c evt -n "__fish_evt_using_subcommand offsets" -s p -l partition -d 'Only these partitions, comma separated' -r
 complete -c evt -n "__fish_evt_using_subcommand offsets" -l format -r -f -a "table\t'A table for people'
 json\t'JSON for machines (field names are stable and documented in the README)'"
-complete -c evt -n "__fish_evt_using_subcommand offsets" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand offsets" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand offsets" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand offsets" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand offsets" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand offsets" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -342,8 +342,8 @@ complete -c evt -n "__fish_evt_using_subcommand offsets" -s h -l help -d 'Print 
 complete -c evt -n "__fish_evt_using_subcommand offsets" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand groups" -l format -r -f -a "table\t'A table for people'
 json\t'JSON for machines (field names are stable and documented in the README)'"
-complete -c evt -n "__fish_evt_using_subcommand groups" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand groups" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand groups" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand groups" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand groups" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand groups" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand groups" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -358,8 +358,8 @@ complete -c evt -n "__fish_evt_using_subcommand lag" -l watch -d 'Sample again e
 complete -c evt -n "__fish_evt_using_subcommand lag" -l samples -d 'With --watch: stop after N samples (exit as without --watch)' -r
 complete -c evt -n "__fish_evt_using_subcommand lag" -l format -r -f -a "table\t'A table for people'
 json\t'JSON for machines (field names are stable and documented in the README)'"
-complete -c evt -n "__fish_evt_using_subcommand lag" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand lag" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand lag" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand lag" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand lag" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand lag" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -374,8 +374,8 @@ complete -c evt -n "__fish_evt_using_subcommand playground" -l seed -d 'Seed of 
 complete -c evt -n "__fish_evt_using_subcommand playground" -l bench-events -d 'Also create topic `bench` with N small JSON events (for bench/run)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l bench-partitions -d 'Partitions of the `bench` topic' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l topic -d 'Also create this empty topic (repeatable), e.g. --topic sandbox-orders:6. The embedded broker cannot create topics on request, so replay targets are made here' -r
-complete -c evt -n "__fish_evt_using_subcommand playground" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand playground" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand playground" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -383,8 +383,8 @@ complete -c evt -n "__fish_evt_using_subcommand playground" -l playground -d 'St
 complete -c evt -n "__fish_evt_using_subcommand playground" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand playground" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evt -n "__fish_evt_using_subcommand playground" -s V -l version -d 'Print version'
-complete -c evt -n "__fish_evt_using_subcommand completions" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand completions" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand completions" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand completions" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand completions" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand completions" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand completions" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
@@ -393,8 +393,8 @@ complete -c evt -n "__fish_evt_using_subcommand completions" -s v -l verbose -d 
 complete -c evt -n "__fish_evt_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c evt -n "__fish_evt_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c evt -n "__fish_evt_using_subcommand man" -l dir -d 'Write evt.1 and one evt-COMMAND.1 per command into this directory' -r -F
-complete -c evt -n "__fish_evt_using_subcommand man" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…). Default: the profile\'s, else localhost:9092' -r
-complete -c evt -n "__fish_evt_using_subcommand man" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL' -r
+complete -c evt -n "__fish_evt_using_subcommand man" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
+complete -c evt -n "__fish_evt_using_subcommand man" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand man" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand man" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand man" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r

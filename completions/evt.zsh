@@ -15,9 +15,9 @@ _evt() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -62,9 +62,9 @@ json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
 table\:"One table for the whole stream\: topic, partition, offset, time, key, value"))' \
 '--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -104,9 +104,9 @@ json\:"One envelope per line, lossless, for machines and files"
 value\:"The payload only, one per line, for jq"
 table\:"One table for the whole stream\: topic, partition, offset, time, key, value"))' \
 '--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -147,9 +147,9 @@ key\:"murmur2 of the key, as the Java client does"))' \
 '*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -171,9 +171,9 @@ key\:"murmur2 of the key, as the Java client does"))' \
 (produce)
 _arguments "${_arguments_options[@]}" : \
 '--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -214,9 +214,9 @@ junit\:"A JUnit XML report (CI dashboards)"))' \
 '*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -261,9 +261,9 @@ envelope\:"Value, key, headers and timestamp"))' \
 '*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -309,9 +309,9 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 '*--where=[A jq expression over the value that must be truthy, e.g. '\''.status == "FAILED"'\'']:JQ:_default' \
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -337,9 +337,9 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 '--from=[Where to start, inclusive\: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10\:00, @MS]:POS:_default' \
 '--until=[Where to stop, exclusive (same grammar as --from). Default\: the end when evt started]:POS:_default' \
 '--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -359,9 +359,9 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((table\:"A table for people"
 json\:"JSON for machines (field names are stable and documented in the README)"))' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -380,9 +380,9 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((table\:"A table for people"
 json\:"JSON for machines (field names are stable and documented in the README)"))' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -403,9 +403,9 @@ _arguments "${_arguments_options[@]}" : \
 '*--partition=[Only these partitions, comma separated]:LIST:_default' \
 '--format=[]:FORMAT:((table\:"A table for people"
 json\:"JSON for machines (field names are stable and documented in the README)"))' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -423,9 +423,9 @@ json\:"JSON for machines (field names are stable and documented in the README)")
 _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((table\:"A table for people"
 json\:"JSON for machines (field names are stable and documented in the README)"))' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -449,9 +449,9 @@ _arguments "${_arguments_options[@]}" : \
 '--samples=[With --watch\: stop after N samples (exit as without --watch)]:N:_default' \
 '--format=[]:FORMAT:((table\:"A table for people"
 json\:"JSON for machines (field names are stable and documented in the README)"))' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -474,9 +474,9 @@ _arguments "${_arguments_options[@]}" : \
 '--bench-events=[Also create topic \`bench\` with N small JSON events (for bench/run)]:N:_default' \
 '--bench-partitions=[Partitions of the \`bench\` topic]:N:_default' \
 '*--topic=[Also create this empty topic (repeatable), e.g. --topic sandbox-orders\:6. The embedded broker cannot create topics on request, so replay targets are made here]:NAME:PARTITIONS:_default' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -491,9 +491,9 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
@@ -510,9 +510,9 @@ _arguments "${_arguments_options[@]}" : \
 (man)
 _arguments "${_arguments_options[@]}" : \
 '--dir=[Write evt.1 and one evt-COMMAND.1 per command into this directory]:DIR:_files' \
-'-b+[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'--brokers=[Bootstrap brokers, comma separated (host\:port,…). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
-'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL]:KEY=VALUE:_default' \
+'-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
+'*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \

@@ -23,11 +23,14 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
-    /// Bootstrap brokers, comma separated (host:port,…). Default: the profile's, else localhost:9092.
+    /// Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address
+    /// (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile's, else
+    /// localhost:9092.
     #[arg(short, long, env = "EVT_BROKERS", global = true, value_name = "LIST")]
     pub brokers: Option<String>,
 
-    /// A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL.
+    /// A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ
+    /// Streams, key.property=NAME (the application property that holds the key).
     #[arg(short = 'X', value_name = "KEY=VALUE", global = true)]
     pub properties: Vec<String>,
 
