@@ -52,6 +52,16 @@ pub trait Family: Sync {
 pub struct Kafka;
 pub struct Streams;
 
+impl Kafka {
+    /// A fresh topic of `partitions` partitions holding `records` (each in its partition).
+    pub fn seeded_in(&self, prefix: &str, partitions: i32, records: &[Record]) -> String {
+        let topic = unique_topic(prefix);
+        create_topic(&topic, partitions);
+        self.seed(&topic, records);
+        topic
+    }
+}
+
 /// Every family, for tests that must hold on each.
 pub fn families() -> [&'static dyn Family; 2] {
     [&Kafka, &Streams]

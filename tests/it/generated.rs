@@ -1,13 +1,7 @@
 //! Completions and man pages are generated from the CLI definition and committed; these
 //! tests fail when the committed copies are stale (regenerate with scripts/generate).
 
-use std::path::Path;
-
 use crate::harness::*;
-
-fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
 
 #[test]
 fn committed_completions_are_current() {

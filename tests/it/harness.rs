@@ -230,6 +230,11 @@ pub fn parse_envelope(line: &str) -> Result<evt::event::Event, evt::event::Envel
     evt::event::Event::from_envelope(line, origin)
 }
 
+/// A path in the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
 /// A topic name no other test uses.
 pub fn unique_topic(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);

@@ -10,6 +10,8 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
 
+use crate::family::Kafka;
+
 use crate::harness::{broker, create_topic, evt, evt_command, produce, run, unique_topic, Record};
 
 fn now_ms() -> i64 {
@@ -45,8 +47,6 @@ fn commit(bootstrap: &str, group: &str, topic: &str, offsets: &[(i32, i64)]) {
 /// A topic with events at known times: partition p holds `counts[p]` events, event i of it
 /// at `base + i * 60 s`.
 fn seeded(prefix: &str, counts: &[i64], base: i64) -> String {
-    let topic = unique_topic(prefix);
-    create_topic(&topic, counts.len() as i32);
     let records: Vec<Record> = counts
         .iter()
         .enumerate()
@@ -61,8 +61,7 @@ fn seeded(prefix: &str, counts: &[i64], base: i64) -> String {
             })
         })
         .collect();
-    produce(&topic, &records);
-    topic
+    Kafka.seeded_in(prefix, counts.len() as i32, &records)
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `evt read`: windows, positions, partitions, order, count.
 
+use crate::family::Kafka;
 use crate::harness::*;
 
 const BASE: &str = "2026-01-01T00:00:00Z";
@@ -7,8 +8,6 @@ const BASE: &str = "2026-01-01T00:00:00Z";
 /// 3 partitions × 10 records; record i of partition p at BASE + (i*3 + p) seconds, so the
 /// timeline interleaves partitions and differs from partition order.
 fn seeded(prefix: &str) -> String {
-    let topic = unique_topic(prefix);
-    create_topic(&topic, 3);
     let base = ms(BASE);
     let mut records = Vec::new();
     for i in 0..10i64 {
@@ -22,8 +21,7 @@ fn seeded(prefix: &str) -> String {
             ));
         }
     }
-    produce(&topic, &records);
-    topic
+    Kafka.seeded_in(prefix, 3, &records)
 }
 
 fn offsets_of(positions: &[(i64, i64)], partition: i64) -> Vec<i64> {

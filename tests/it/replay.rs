@@ -4,6 +4,7 @@ use evt::broker::mock::MockBroker;
 use evt::event::Event;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::family::Kafka;
 use crate::harness::*;
 
 /// Records that every lossy pipe breaks: binary keys and values, tombstones, duplicate and
@@ -32,15 +33,12 @@ fn tricky(partition: i32, n: i64) -> Record {
 }
 
 fn seeded(prefix: &str, partitions: i32, per_partition: i64) -> String {
-    let topic = unique_topic(prefix);
-    create_topic(&topic, partitions);
     let records: Vec<Record> = (0..per_partition)
         .flat_map(|n| {
             (0..partitions).map(move |p| tricky(p, n * i64::from(partitions) + i64::from(p)))
         })
         .collect();
-    produce(&topic, &records);
-    topic
+    Kafka.seeded_in(prefix, partitions, &records)
 }
 
 /// Every record of a topic as decoded events, by partition and offset.

@@ -2,8 +2,9 @@
 
 use crate::harness::*;
 
+/// A path in the repository, as text.
 fn repo(path: &str) -> String {
-    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+    crate::harness::repo(path).display().to_string()
 }
 
 fn validate(args: &[&str]) -> Run {
