@@ -182,21 +182,16 @@ fn replay_across_families_loses_nothing_and_doubles_nothing() {
     let seeded: Vec<Record> = records(400);
     let source = Kafka.seeded("xreplay", &seeded);
     let stream = unique_topic("xreplay-stream");
-    let mut replay = evt_command();
-    replay.args([
-        "-b",
-        &Kafka.brokers(),
-        "replay",
-        &source,
-        "--to",
-        &stream,
-        "--to-brokers",
-        &Streams.brokers(),
-        "--rate",
-        "200/s",
-    ]);
+    let replay = |more: &[&str]| {
+        let mut command = evt_command();
+        command.args(["-b", &Kafka.brokers(), "replay", &source, "--to", &stream]);
+        command
+            .args(["--to-brokers", &Streams.brokers()])
+            .args(more);
+        command
+    };
     let checkpoint = workdir().join(format!(".evt-replay-{source}-{stream}.json"));
-    let mut running = Spawned::start(replay);
+    let mut running = Spawned::start(replay(&["--rate", "200/s"]));
     running.wait_for_stderr("created", DEADLINE);
     running.wait_for("a checkpoint with progress", |_| {
         std::fs::read_to_string(&checkpoint)
@@ -210,20 +205,7 @@ fn replay_across_families_loses_nothing_and_doubles_nothing() {
     running.kill();
     let written = Streams.evt(&["read", &stream]).envelopes().len();
     assert!((1..400).contains(&written), "stopped part way: {written}");
-    let mut resume = evt_command();
-    resume.args([
-        "-b",
-        &Kafka.brokers(),
-        "replay",
-        &source,
-        "--to",
-        &stream,
-        "--to-brokers",
-        &Streams.brokers(),
-        "--resume",
-        checkpoint.to_str().unwrap(),
-    ]);
-    run(resume).ok();
+    run(replay(&["--resume", checkpoint.to_str().unwrap()])).ok();
     let copied = Streams.evt(&["read", &stream]);
     let events = copied.ok().envelopes();
     let origins: Vec<String> = events

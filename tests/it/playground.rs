@@ -264,17 +264,22 @@ fn kcat_reads_the_playground() {
     assert_eq!(playground.wait(DEADLINE), Some(0));
 }
 
+/// The README's section that starts with `heading`, up to the next `## ` heading.
+fn readme_section(heading: &str) -> String {
+    let readme = std::fs::read_to_string(repo("README.md")).expect("README.md");
+    let start = readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("the README has a section {heading}"));
+    let section = &readme[start..];
+    section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)].to_string()
+}
+
 /// The README's guided tour, section by section: each planted fault is found where and as the
 /// README says (the lines it quotes are lines of evt's output).
 #[test]
 fn the_readme_tour_finds_each_planted_fault() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
-    let start = readme
-        .find("## Guided tour")
-        .expect("the README has the guided tour");
-    let tour = &readme[start..];
-    let tour = &tour[..tour[3..].find("\n## ").map_or(tour.len(), |i| i + 3)];
+    let tour = readme_section("## Guided tour");
+    let tour = tour.as_str();
     // A quoted table row's findings cell, as evt prints it.
     let cell = |line: &str| -> Option<String> {
         let inner = line.trim().trim_start_matches('│').trim_end_matches('│');
@@ -467,13 +472,7 @@ fn shell_words(line: &str, brokers: &str) -> Vec<String> {
 /// evt prints.
 #[test]
 fn the_readme_tour_runs_on_rabbitmq_streams() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
-    let start = readme
-        .find("### Try it: the guided tour on a stream")
-        .expect("the README has the tour on a stream");
-    let section = &readme[start..];
-    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let section = readme_section("### Try it: the guided tour on a stream");
     let block = section
         .split("```sh\n")
         .last()

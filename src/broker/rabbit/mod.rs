@@ -84,6 +84,20 @@ impl Rabbit {
         answer
     }
 
+    /// The events at (or first after) each of `offsets` (sorted) of partition `p` of `topic`.
+    fn events_at(
+        &self,
+        topic: &str,
+        p: i32,
+        offsets: &[i64],
+    ) -> anyhow::Result<Vec<Option<crate::event::Event>>> {
+        self.only_partition_zero(topic, p)?;
+        self.with_probe(|probe| {
+            let high = probe.bounds(topic)?.high;
+            probe.events_at(topic, offsets, high, &self.mapping)
+        })
+    }
+
     fn only_partition_zero(&self, topic: &str, partition: i32) -> anyhow::Result<()> {
         if partition == 0 {
             return Ok(());
@@ -202,12 +216,7 @@ impl Broker for Rabbit {
     ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>> {
         let mut out = HashMap::new();
         for (&p, &offset) in wanted {
-            self.only_partition_zero(topic, p)?;
-            let found = self.with_probe(|probe| {
-                let high = probe.bounds(topic)?.high;
-                probe.events_at(topic, &[offset], high, &self.mapping)
-            })?;
-            let event = found.into_iter().next().flatten();
+            let event = self.events_at(topic, p, &[offset])?.remove(0);
             out.insert(p, event.and_then(|e| Some((e.offset?, e.timestamp?))));
         }
         Ok(out)
@@ -220,14 +229,9 @@ impl Broker for Rabbit {
     ) -> anyhow::Result<HashMap<(i32, i64), i64>> {
         let mut out = HashMap::new();
         for (&p, offsets) in wanted {
-            self.only_partition_zero(topic, p)?;
             let mut sorted = offsets.clone();
             sorted.sort_unstable();
-            let found = self.with_probe(|probe| {
-                let high = probe.bounds(topic)?.high;
-                probe.events_at(topic, &sorted, high, &self.mapping)
-            })?;
-            for (offset, event) in sorted.iter().zip(found) {
+            for (offset, event) in sorted.iter().zip(self.events_at(topic, p, &sorted)?) {
                 if let Some(ts) = event.and_then(|e| e.timestamp) {
                     out.insert((p, *offset), ts);
                 }
@@ -244,15 +248,9 @@ impl Broker for Rabbit {
     ) -> anyhow::Result<HashMap<i32, Option<Vec<u8>>>> {
         let mut out = HashMap::new();
         for (&p, &offset) in wanted {
-            self.only_partition_zero(topic, p)?;
-            let found = self.with_probe(|probe| {
-                let high = probe.bounds(topic)?.high;
-                probe.events_at(topic, &[offset], high, &self.mapping)
-            })?;
-            let value = found
-                .into_iter()
-                .next()
-                .flatten()
+            let value = self
+                .events_at(topic, p, &[offset])?
+                .remove(0)
                 .filter(|e| e.offset == Some(offset))
                 .and_then(|e| e.headers.into_iter().find(|h| h.name == name))
                 .and_then(|h| h.value);
