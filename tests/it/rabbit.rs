@@ -24,64 +24,88 @@ pub fn rabbit() -> &'static Rabbit {
 
 static NODE_PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
-fn start_rabbit() -> Rabbit {
-    let dir = tempfile::Builder::new()
-        .prefix("evt-rabbit-")
-        .tempdir()
-        .expect("a temporary directory");
-    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+/// Starts `scripts/rabbitmq-node` on `dir` and `ports` (AMQP, stream, dist, epmd), waits until
+/// its stream listener accepts connections, and returns the script's pid. Fails the test
+/// loudly when the node cannot start.
+fn start_node(dir: &std::path::Path, ports: &[u16]) -> i32 {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/rabbitmq-node");
+    let log_dir = dir.join("log");
+    // A restarted node appends to its log: only a startup after this one counts.
+    let before: usize = std::fs::read_dir(&log_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|f| {
+            std::fs::read_to_string(f.path())
+                .map_or(0, |t| t.matches("Server startup complete").count())
+        })
+        .sum();
     let mut command = Command::new(script);
     command
-        .arg(dir.path())
+        .arg(dir)
         .args(ports.iter().map(u16::to_string))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let child = spawn_for_life(command, libc::SIGTERM)
         .unwrap_or_else(|e| panic!("cannot start {script}: {e} (scripts/setup installs RabbitMQ)"));
-    NODE_PID.store(child, std::sync::atomic::Ordering::SeqCst);
-    extern "C" fn stop_node() {
-        let pid = NODE_PID.load(std::sync::atomic::Ordering::SeqCst);
-        if pid > 0 {
-            // SAFETY: kill(2) and waitpid(2) on the script this process started.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
-        }
-    }
-    // SAFETY: atexit(3) with a function that only signals and waits for a child.
-    unsafe {
-        libc::atexit(stop_node);
-    }
-    let stream_port = ports[1];
-    let log_dir = dir.path().join("log");
     let started = || {
-        std::fs::read_dir(&log_dir)
+        let now: usize = std::fs::read_dir(&log_dir)
             .into_iter()
             .flatten()
             .flatten()
-            .any(|f| {
+            .map(|f| {
                 std::fs::read_to_string(f.path())
-                    .is_ok_and(|t| t.contains("Server startup complete"))
+                    .map_or(0, |t| t.matches("Server startup complete").count())
             })
+            .sum();
+        now > before
     };
     let context = || {
         format!(
             "RabbitMQ did not start (is it installed? scripts/setup installs it):\n{}",
-            std::fs::read_to_string(dir.path().join("server.out")).unwrap_or_default()
+            std::fs::read_to_string(dir.join("server.out")).unwrap_or_default()
         )
     };
     wait_until_for(
         "RabbitMQ's stream listener",
         Duration::from_secs(120),
-        || started() && std::net::TcpStream::connect(("127.0.0.1", stream_port)).is_ok(),
+        || started() && std::net::TcpStream::connect(("127.0.0.1", ports[1])).is_ok(),
         context,
     );
+    child
+}
+
+/// Stops a node started by [`start_node`] and waits until it is gone.
+fn stop_node(pid: i32) {
+    // SAFETY: kill(2) and waitpid(2) on the script this process started.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+        libc::waitpid(pid, std::ptr::null_mut(), 0);
+    }
+}
+
+fn start_rabbit() -> Rabbit {
+    let dir = tempfile::Builder::new()
+        .prefix("evt-rabbit-")
+        .tempdir()
+        .expect("a temporary directory");
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    extern "C" fn stop_shared_node() {
+        let pid = NODE_PID.load(std::sync::atomic::Ordering::SeqCst);
+        if pid > 0 {
+            stop_node(pid);
+        }
+    }
+    // SAFETY: atexit(3) with a function that only signals and waits for a child.
+    unsafe {
+        libc::atexit(stop_shared_node);
+    }
+    let pid = start_node(dir.path(), &ports);
+    NODE_PID.store(pid, std::sync::atomic::Ordering::SeqCst);
     Rabbit {
-        address: format!("rabbitmq-stream://guest:guest@127.0.0.1:{stream_port}/%2f"),
-        stream_port,
+        address: format!("rabbitmq-stream://guest:guest@127.0.0.1:{}/%2f", ports[1]),
+        stream_port: ports[1],
         _dir: dir,
     }
 }
@@ -632,4 +656,75 @@ fn validate_and_stats_read_streams() {
     let stats = evt_on_streams(&["stats", &stream, "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stats.ok().stdout).unwrap();
     assert_eq!(report["events"], 6, "{report}");
+}
+
+/// A tail on a node that goes away says so, keeps trying, and once the node is back goes on
+/// from the next offset: nothing printed twice, nothing missed.
+#[test]
+fn a_tail_survives_a_broker_restart() {
+    let dir = tempfile::Builder::new()
+        .prefix("evt-rabbit-restart-")
+        .tempdir()
+        .unwrap();
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let mut pid = start_node(dir.path(), &ports);
+    struct Stop(i32);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            stop_node(self.0);
+        }
+    }
+    let address = format!("rabbitmq-stream://guest:guest@127.0.0.1:{}/%2f", ports[1]);
+    let parsed = Address::parse(&address).unwrap();
+    let stream = unique_topic("rabbit-restart");
+    let publish = |from: u64, to: u64| {
+        use evt::broker::rabbit::amqp::{encode, Body, Message};
+        let mut client = Client::connect(&parsed, DEADLINE).unwrap();
+        client.declare_publisher(0, None, &stream).unwrap();
+        let batch: Vec<(u64, Vec<u8>)> = (from..to)
+            .map(|n| {
+                let m = Message {
+                    body: Body::Data(vec![format!("{{\"n\":{n}}}").into_bytes()]),
+                    ..Message::default()
+                };
+                (n + 1, encode(&m))
+            })
+            .collect();
+        assert_eq!(client.publish(0, &batch).unwrap(), vec![]);
+        client.close();
+    };
+    let mut client = Client::connect(&parsed, DEADLINE).unwrap();
+    client.create(&stream, &[]).unwrap();
+    client.close();
+    publish(0, 3);
+    let mut command = evt_command();
+    command.args([
+        "-b",
+        &address,
+        "tail",
+        &stream,
+        "--format",
+        "value",
+        "--timeout",
+        "3s",
+    ]);
+    let tail = Spawned::start(command);
+    std::thread::sleep(Duration::from_millis(1500));
+    publish(3, 4);
+    assert_eq!(tail.line(DEADLINE), r#"{"n":3}"#);
+
+    stop_node(pid);
+    let mut tail = tail;
+    tail.wait_for_stderr("lost the broker", DEADLINE);
+    pid = start_node(dir.path(), &ports);
+    let _stop = Stop(pid);
+    tail.wait_for_stderr("the broker is back", DEADLINE);
+    publish(4, 6);
+    assert_eq!(tail.line(DEADLINE), r#"{"n":4}"#);
+    assert_eq!(tail.line(DEADLINE), r#"{"n":5}"#);
+    tail.interrupt();
+    let (code, rest, stderr) = tail.wait_with_rest(DEADLINE);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(rest.is_empty(), "nothing printed twice: {rest:?}");
+    assert!(!stderr.contains("guest:guest"), "{stderr}");
 }

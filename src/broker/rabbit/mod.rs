@@ -108,16 +108,19 @@ impl Rabbit {
     }
 }
 
-/// The error for what the stream protocol cannot list.
-fn cannot_list(what: &str) -> anyhow::Error {
+/// The error for what the stream protocol cannot list, with the way that works.
+fn cannot_list(what: &str, instead: &str) -> anyhow::Error {
     EvtError::usage(format!(
-        "RabbitMQ's stream protocol cannot list {what}; name the streams (e.g. evt topics orders payments, evt lag REFERENCE --topic orders)"
+        "RabbitMQ's stream protocol cannot list {what}; {instead}"
     ))
 }
 
+const NAME_STREAMS: &str =
+    "name the streams (e.g. evt topics orders payments, evt lag REFERENCE --topic orders)";
+
 impl Broker for Rabbit {
     fn topics(&self) -> anyhow::Result<Vec<TopicInfo>> {
-        Err(cannot_list("streams"))
+        Err(cannot_list("streams", NAME_STREAMS))
     }
 
     fn find(&self, names: &[String]) -> anyhow::Result<Vec<TopicInfo>> {
@@ -260,7 +263,7 @@ impl Broker for Rabbit {
     }
 
     fn layout(&self) -> anyhow::Result<Vec<TopicLayout>> {
-        Err(cannot_list("streams"))
+        Err(cannot_list("streams", NAME_STREAMS))
     }
 
     fn layout_of(&self, names: &[String]) -> anyhow::Result<Vec<TopicLayout>> {
@@ -309,7 +312,10 @@ impl Broker for Rabbit {
     }
 
     fn groups(&self, _describe: bool) -> anyhow::Result<Vec<Group>> {
-        Err(cannot_list("consumer references"))
+        Err(cannot_list(
+            "consumer references",
+            "name a consumer's reference and its streams (evt lag REFERENCE --topic STREAM)",
+        ))
     }
 
     fn committed(
