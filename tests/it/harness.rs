@@ -92,7 +92,7 @@ pub fn spawn_for_life(mut command: Command, signal: i32) -> std::io::Result<i32>
 pub struct Broker {
     pub addr: String,
     /// Holds tansu's sqlite file and log (tansu.log) for as long as the tests run.
-    pub dir: tempfile::TempDir,
+    pub dir: PathBuf,
 }
 
 /// The broker shared by every test in this binary, started on first use.
@@ -129,10 +129,10 @@ pub fn free_port() -> u16 {
 
 fn start_tansu() -> Broker {
     let binary = tansu_binary();
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let dir = lasting_dir("evt-tansu-");
     let port = free_port();
     let url = format!("tcp://127.0.0.1:{port}");
-    let log = std::fs::File::create(dir.path().join("tansu.log")).expect("a log file");
+    let log = std::fs::File::create(dir.join("tansu.log")).expect("a log file");
     let mut command = Command::new(&binary);
     command
         .args([
@@ -143,7 +143,7 @@ fn start_tansu() -> Broker {
             &url,
         ])
         .args(["--storage-engine", "sqlite://tansu.db"])
-        .current_dir(dir.path())
+        .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log handle"))
         .stderr(log);
@@ -170,14 +170,14 @@ fn start_tansu() -> Broker {
         .expect("the spawning thread answers")
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
     let addr = format!("127.0.0.1:{port}");
-    let log = dir.path().join("tansu.log");
+    let log = dir.join("tansu.log");
     let tail = || std::fs::read_to_string(&log).unwrap_or_default();
     wait_until(
         &format!("tansu listening on {addr}"),
         || TcpStream::connect(&addr).is_ok(),
         tail,
     );
-    index_headers(&dir.path().join("tansu.db"));
+    index_headers(&dir.join("tansu.db"));
     Broker { addr, dir }
 }
 
@@ -228,6 +228,33 @@ pub fn parse_envelope(line: &str) -> Result<evt::event::Event, evt::event::Envel
         line: 1,
     };
     evt::event::Event::from_envelope(line, origin)
+}
+
+/// A temporary directory for something that lives as long as the test process (a shared
+/// broker's data): removed when the process exits (statics are never dropped, so a
+/// `TempDir` in one would stay behind).
+pub fn lasting_dir(prefix: &str) -> PathBuf {
+    static DIRS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    extern "C" fn remove_dirs() {
+        if let Ok(dirs) = DIRS.lock() {
+            for dir in dirs.iter() {
+                std::fs::remove_dir_all(dir).ok();
+            }
+        }
+    }
+    // SAFETY: atexit(3) with a function that only removes directories. Registered before any
+    // broker's own exit handler, so it runs after them (in reverse order): brokers stop first.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(remove_dirs);
+    });
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("a temporary directory")
+        .keep();
+    DIRS.lock().expect("the directory list").push(dir.clone());
+    dir
 }
 
 /// A path in the repository.

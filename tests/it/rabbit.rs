@@ -14,7 +14,6 @@ use crate::harness::*;
 pub struct Rabbit {
     pub address: String,
     pub stream_port: u16,
-    _dir: tempfile::TempDir,
 }
 
 pub fn rabbit() -> &'static Rabbit {
@@ -86,10 +85,7 @@ fn stop_node(pid: i32) {
 }
 
 fn start_rabbit() -> Rabbit {
-    let dir = tempfile::Builder::new()
-        .prefix("evt-rabbit-")
-        .tempdir()
-        .expect("a temporary directory");
+    let dir = lasting_dir("evt-rabbit-");
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
     extern "C" fn stop_shared_node() {
         let pid = NODE_PID.load(std::sync::atomic::Ordering::SeqCst);
@@ -101,12 +97,11 @@ fn start_rabbit() -> Rabbit {
     unsafe {
         libc::atexit(stop_shared_node);
     }
-    let pid = start_node(dir.path(), &ports);
+    let pid = start_node(&dir, &ports);
     NODE_PID.store(pid, std::sync::atomic::Ordering::SeqCst);
     Rabbit {
         address: format!("rabbitmq-stream://guest:guest@127.0.0.1:{}/%2f", ports[1]),
         stream_port: ports[1],
-        _dir: dir,
     }
 }
 
