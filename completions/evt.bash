@@ -845,7 +845,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__playground)
-            opts="-b -X -v -h -V --rate --history --seed --bench-events --bench-partitions --topic --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-b -X -v -h -V --rate --history --seed --bench-events --bench-partitions --topic --with-rabbitmq --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -379,6 +379,7 @@ complete -c evt -n "__fish_evt_using_subcommand playground" -s X -d 'A librdkafk
 complete -c evt -n "__fish_evt_using_subcommand playground" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand playground" -l profile -d 'A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)' -r
 complete -c evt -n "__fish_evt_using_subcommand playground" -l timeout -d 'How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)' -r
+complete -c evt -n "__fish_evt_using_subcommand playground" -l with-rabbitmq -d 'Also run a private RabbitMQ node (RabbitMQ must be installed) with the demo topics copied into streams of the same names, history and live events; reach it with --profile playground-rabbitmq'
 complete -c evt -n "__fish_evt_using_subcommand playground" -l playground -d 'Start the demo broker in-process for this one command and read from it'
 complete -c evt -n "__fish_evt_using_subcommand playground" -s v -l verbose -d 'More detail on stderr (-v: plan and progress notes, -vv: librdkafka debug logs)'
 complete -c evt -n "__fish_evt_using_subcommand playground" -s h -l help -d 'Print help (see more with \'--help\')'

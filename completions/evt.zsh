@@ -480,6 +480,7 @@ _arguments "${_arguments_options[@]}" : \
 '--config=[A file of key=value librdkafka properties (the kcat.conf format)]:FILE:_files' \
 '--profile=[A profile from ~/.config/evt/config.toml (override the file with EVT_CONFIG)]:NAME:_default' \
 '--timeout=[How long to wait for the broker before failing (e.g. 10s, 500ms, 1m)]:DURATION:_default' \
+'--with-rabbitmq[Also run a private RabbitMQ node (RabbitMQ must be installed) with the demo topics copied into streams of the same names, history and live events; reach it with --profile playground-rabbitmq]' \
 '(-b --brokers --profile)--playground[Start the demo broker in-process for this one command and read from it]' \
 '*-v[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \
 '*--verbose[More detail on stderr (-v\: plan and progress notes, -vv\: librdkafka debug logs)]' \

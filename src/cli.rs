@@ -676,6 +676,12 @@ pub struct PlaygroundArgs {
     /// broker cannot create topics on request, so replay targets are made here.
     #[arg(long = "topic", value_name = "NAME:PARTITIONS")]
     pub topics: Vec<String>,
+
+    /// Also run a private RabbitMQ node (RabbitMQ must be installed) with the demo topics
+    /// copied into streams of the same names, history and live events; reach it with
+    /// --profile playground-rabbitmq.
+    #[arg(long)]
+    pub with_rabbitmq: bool,
 }
 
 #[derive(Debug, Args)]

@@ -705,6 +705,7 @@ pub fn playground_options(
         seed: args.seed,
         bench_events: args.bench_events,
         bench_partitions: args.bench_partitions,
+        with_rabbitmq: args.with_rabbitmq,
     })
 }
 

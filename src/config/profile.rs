@@ -140,8 +140,11 @@ pub fn load_profile(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && requested.is_none() => {
             return Ok((None, Profile::default()))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && requested == Some(PLAYGROUND) => {
-            return playground_profile(&path)
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && matches!(requested, Some(PLAYGROUND | PLAYGROUND_RABBITMQ)) =>
+        {
+            return playground_profile(&path, requested.unwrap_or(PLAYGROUND))
         }
         Err(e) => {
             return Err(EvtError::usage(format!(
@@ -162,7 +165,9 @@ pub fn load_profile(
     };
     match file.profiles.remove(&name) {
         Some(profile) => Ok((Some(name), profile)),
-        None if name == PLAYGROUND => playground_profile(&path),
+        None if name == PLAYGROUND || name == PLAYGROUND_RABBITMQ => {
+            playground_profile(&path, &name)
+        }
         None => {
             let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
             Err(EvtError::usage(format!(
@@ -180,21 +185,37 @@ pub fn load_profile(
 
 /// The profile a running `evt playground` registers.
 pub const PLAYGROUND: &str = "playground";
+/// The profile of its RabbitMQ node (`evt playground --with-rabbitmq`).
+pub const PLAYGROUND_RABBITMQ: &str = "playground-rabbitmq";
 
-fn playground_profile(config_file: &Path) -> anyhow::Result<(Option<String>, Profile)> {
+fn playground_profile(config_file: &Path, name: &str) -> anyhow::Result<(Option<String>, Profile)> {
     let registration = crate::playground::registration_file(Some(config_file))
         .expect("a config file path has a directory");
-    match std::fs::read_to_string(&registration) {
-        Ok(addr) if !addr.trim().is_empty() => Ok((
-            Some(PLAYGROUND.to_string()),
-            Profile {
-                brokers: Some(addr.trim().to_string()),
-                ..Profile::default()
-            },
-        )),
-        _ => Err(EvtError::usage(
+    let Ok(text) = std::fs::read_to_string(&registration) else {
+        return Err(EvtError::usage(
             "no playground is running; start one with `evt playground` in another terminal, \
              or add --playground to run one inside this command",
+        ));
+    };
+    let mut lines = text.lines().map(str::trim);
+    let addr = if name == PLAYGROUND_RABBITMQ {
+        lines.nth(1)
+    } else {
+        lines.next()
+    };
+    match addr.filter(|a| !a.is_empty()) {
+        Some(addr) => {
+            crate::broker::rabbit::address::remember_secrets(addr);
+            Ok((
+                Some(name.to_string()),
+                Profile {
+                    brokers: Some(addr.to_string()),
+                    ..Profile::default()
+                },
+            ))
+        }
+        None => Err(EvtError::usage(
+            "the running playground has no RabbitMQ node; start it with `evt playground --with-rabbitmq`",
         )),
     }
 }

@@ -2,6 +2,7 @@
 //! demo data, for trying evt and for its own tests and benchmarks.
 
 pub mod demo;
+pub mod rabbit;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -29,6 +30,8 @@ pub struct Options {
     pub bench_partitions: i32,
     /// Empty topics to create (name, partitions).
     pub extra_topics: Vec<(String, i32)>,
+    /// Also run a RabbitMQ node with the demo topics copied into streams.
+    pub with_rabbitmq: bool,
 }
 
 impl Default for Options {
@@ -40,6 +43,7 @@ impl Default for Options {
             bench_events: 0,
             bench_partitions: 6,
             extra_topics: Vec::new(),
+            with_rabbitmq: false,
         }
     }
 }
@@ -210,13 +214,19 @@ pub fn registration_file(config_file: Option<&Path>) -> Option<PathBuf> {
     config_file.map(|f| f.with_file_name("playground.addr"))
 }
 
-/// Writes the address; the returned guard removes it again.
-pub fn register(path: &Path, bootstrap: &str) -> anyhow::Result<Registration> {
+/// Writes the address (and the RabbitMQ node's, on a second line, when there is one); the
+/// returned guard removes it again.
+pub fn register(
+    path: &Path,
+    bootstrap: &str,
+    rabbitmq: Option<&str>,
+) -> anyhow::Result<Registration> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| EvtError::usage(format!("cannot create {}: {e}", dir.display())))?;
     }
-    std::fs::write(path, format!("{bootstrap}\n"))
+    let second = rabbitmq.map(|a| format!("{a}\n")).unwrap_or_default();
+    std::fs::write(path, format!("{bootstrap}\n{second}"))
         .map_err(|e| EvtError::usage(format!("cannot write {}: {e}", path.display())))?;
     Ok(Registration {
         path: path.to_path_buf(),

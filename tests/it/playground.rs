@@ -433,9 +433,8 @@ fn the_readme_tour_finds_each_planted_fault() {
     assert_eq!(playground.wait(DEADLINE), Some(0));
 }
 
-/// Splits a shell line into words: spaces separate, single quotes keep spaces; `$B` is
-/// replaced by `brokers`.
-fn shell_words(line: &str, brokers: &str) -> Vec<String> {
+/// Splits a shell line into words: spaces separate, single quotes keep spaces.
+fn shell_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut quoted = false;
@@ -462,39 +461,40 @@ fn shell_words(line: &str, brokers: &str) -> Vec<String> {
         words.push(word);
     }
     words
-        .into_iter()
-        .map(|w| if w == "$B" { brokers.to_string() } else { w })
-        .collect()
 }
 
-/// The README's tour on a stream, line by line against the test node: the playground's day
-/// copied into streams, then each question, whose comment says the exit code and a phrase
-/// evt prints.
+/// The README's tour on a stream, line by line: `evt playground --with-rabbitmq` (its own
+/// RabbitMQ node, the demo topics copied into streams), then each question, whose comment
+/// says the exit code and a phrase evt prints.
 #[test]
 fn the_readme_tour_runs_on_rabbitmq_streams() {
     let section = readme_section("### Try it: the guided tour on a stream");
-    let block = section
-        .split("```sh\n")
-        .last()
-        .and_then(|b| b.split("\n```").next())
-        .expect("a shell block");
-    let lines: Vec<&str> = block.lines().filter(|l| l.starts_with("evt ")).collect();
-    assert!(lines.len() >= 8, "{block}");
+    let lines: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("evt --profile playground-rabbitmq "))
+        .collect();
+    assert!(lines.len() >= 6, "{section}");
+    assert!(
+        section.contains("evt playground --with-rabbitmq\n"),
+        "{section}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let evt_in = isolated(&dir);
-    let mut playground = Spawned::start(evt_in(&["playground"]));
-    playground.wait_for_stderr("Ctrl-C to stop", DEADLINE);
-    let brokers = crate::rabbit::rabbit().address.clone();
-    // The test node may hold streams of these names from an earlier test of this run.
-    let mut client = crate::family::stream_client();
-    for stream in ["orders", "payments", "shipments", "trades"] {
-        client.delete(stream).unwrap();
-    }
-    client.close();
+    let mut playground = Spawned::start(evt_in(&["playground", "--with-rabbitmq"]));
+    playground.wait_for_stderr("Ctrl-C to stop", std::time::Duration::from_secs(180));
+    let stderr = playground.stderr();
+    assert!(
+        stderr.contains("copied") && stderr.contains("into RabbitMQ streams"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("guest:guest"),
+        "no password printed: {stderr}"
+    );
     for line in lines {
         let (command, comment) = line.split_once('#').unwrap_or((line, ""));
-        let words = shell_words(command.trim(), &brokers);
+        let words = shell_words(command.trim());
         let mut command = evt_in(&[]);
         command.current_dir(env!("CARGO_MANIFEST_DIR"));
         command.args(&words[1..]);
@@ -514,5 +514,19 @@ fn the_readme_tour_runs_on_rabbitmq_streams() {
             );
         }
     }
+    // Live events reach the streams too.
+    let tail = run(evt_in(&[
+        "--profile",
+        "playground-rabbitmq",
+        "tail",
+        "trades",
+        "--count",
+        "2",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(tail.ok().envelopes().len(), 2);
     playground.interrupt();
+    let (code, stderr) = playground.wait_with_stderr(DEADLINE);
+    assert_eq!(code, Some(0), "{stderr}");
 }
