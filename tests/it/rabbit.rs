@@ -14,6 +14,7 @@ use crate::harness::*;
 pub struct Rabbit {
     pub address: String,
     pub stream_port: u16,
+    pub amqp_port: u16,
 }
 
 pub fn rabbit() -> &'static Rabbit {
@@ -102,6 +103,7 @@ fn start_rabbit() -> Rabbit {
     Rabbit {
         address: format!("rabbitmq-stream://guest:guest@127.0.0.1:{}/%2f", ports[1]),
         stream_port: ports[1],
+        amqp_port: ports[0],
     }
 }
 
@@ -722,4 +724,46 @@ fn a_tail_survives_a_broker_restart() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(rest.is_empty(), "nothing printed twice: {rest:?}");
     assert!(!stderr.contains("guest:guest"), "{stderr}");
+}
+
+/// A message an application publishes with AMQP 0.9.1 through an exchange: RabbitMQ keeps its
+/// routing key (evt's key), its exchange, its headers (typed) and its timestamp, which 0.9.1
+/// gives in seconds and the stream holds in milliseconds.
+#[test]
+fn a_message_published_through_an_exchange_keeps_its_routing_key_and_time() {
+    let peer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/amqp091_peer.py");
+    let stream = unique_topic("rabbit-amqp091");
+    let limit = DEADLINE.as_secs().to_string();
+    let port = rabbit().amqp_port.to_string();
+    let published = Command::new("timeout")
+        .args([limit.as_str(), "python3", peer, &port, &stream])
+        .output()
+        .expect("python3 runs (scripts/setup installs pika)");
+    assert!(
+        published.status.success(),
+        "pika publish: {}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let read = evt_on_streams(&["read", &stream]);
+    let event = parse_envelope(read.ok().stdout.trim()).unwrap();
+    assert_eq!(event.key.as_deref(), Some(&b"order-7"[..]));
+    assert_eq!(event.value.as_deref(), Some(&br#"{"id":7}"#[..]));
+    assert_eq!(event.timestamp, Some(1_767_225_600_000), "seconds → ms");
+    assert_eq!(event.timestamp_type, evt::event::TimestampType::Create);
+    let header = |name: &str| {
+        event
+            .headers
+            .iter()
+            .find(|h| h.name == name)
+            .and_then(|h| h.value.clone())
+            .map(|v| String::from_utf8(v).unwrap())
+    };
+    assert_eq!(header("attempt").as_deref(), Some("3"));
+    assert_eq!(header("tenant").as_deref(), Some("eu"));
+    assert_eq!(header("amqp:x-exchange").as_deref(), Some("orders-x"));
+    assert_eq!(header("amqp:message-id").as_deref(), Some("m-1"));
+    assert_eq!(header("amqp:correlation-id").as_deref(), Some("c-9"));
+    // Filters see the key and the headers as text.
+    let keyed = evt_on_streams(&["read", &stream, "--key", "order-7", "--header", "attempt=3"]);
+    assert_eq!(keyed.ok().envelopes().len(), 1);
 }
