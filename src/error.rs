@@ -68,6 +68,10 @@ pub enum EvtError {
     /// The broker could not be reached or refused a request: exit 3.
     #[error("{0}")]
     Broker(String),
+    /// The broker answered a request with this response code (a protocol's own refusal, such
+    /// as "stream does not exist"): exit 3, and the code stays readable.
+    #[error("{message}")]
+    Refused { message: String, code: u16 },
 }
 
 /// Whose limit a record is too large for.
@@ -145,7 +149,7 @@ impl EvtError {
     /// The exit status this error ends a command with.
     pub fn status(&self) -> ExitStatus {
         match self {
-            EvtError::Broker(_) => ExitStatus::Broker,
+            EvtError::Broker(_) | EvtError::Refused { .. } => ExitStatus::Broker,
             EvtError::Usage(_)
             | EvtError::BadPosition { .. }
             | EvtError::BadSchema(_)

@@ -32,6 +32,8 @@ pub struct LaneLedger {
 pub struct Ledger {
     pub lanes: Vec<LaneLedger>,
     pub failures: Vec<String>,
+    /// This replay run's name, kept by its checkpoint so that a resume is the same run.
+    pub run: String,
 }
 
 impl Ledger {
@@ -49,6 +51,7 @@ impl Ledger {
                 })
                 .collect(),
             failures: Vec::new(),
+            run: String::new(),
         }
     }
 
@@ -110,6 +113,7 @@ impl Ledger {
             version: 1,
             source: source.to_string(),
             target: target.to_string(),
+            run: self.run.clone(),
             partitions: (0..self.lanes.len())
                 .map(|i| CheckpointPartition {
                     partition: self.lanes[i].partition,
@@ -121,12 +125,24 @@ impl Ledger {
     }
 }
 
+/// A name for a new replay run, unique enough on one machine: the time and the process.
+pub fn new_run() -> String {
+    format!(
+        "{:x}-{:x}",
+        chrono::Utc::now().timestamp_millis(),
+        std::process::id()
+    )
+}
+
 /// Where a replay stopped: per source partition, the next offset to copy and the window end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub version: u32,
     pub source: String,
     pub target: String,
+    /// The run's name (see [`new_run`]); empty in checkpoints of older evts.
+    #[serde(default)]
+    pub run: String,
     pub partitions: Vec<CheckpointPartition>,
 }
 

@@ -165,6 +165,10 @@ pub trait Writer: Send {
     fn flush(&self, stop: &Stop) -> Vec<Delivery>;
     /// Records sent but not yet confirmed or failed.
     fn in_flight(&self) -> usize;
+    /// Names the replay run this writer copies for (a resumed run keeps its name): a family
+    /// that deduplicates by publisher (RabbitMQ Streams) publishes under it, so a resume
+    /// writes nothing twice and a new run writes its events again.
+    fn replay_run(&self, _run: &str) {}
 }
 
 /// One cluster, whatever the family.
@@ -271,6 +275,9 @@ pub trait Broker: Send + Sync {
 
 /// Connects to the cluster `connection` names (no request is made yet).
 pub fn connect(connection: &Connection) -> anyhow::Result<Box<dyn Broker>> {
+    // Every connection's address (a replay's target, a diff's other side …): a password in
+    // any URL-like address is scrubbed from whatever evt prints from here on.
+    rabbit::address::remember_secrets(&connection.brokers);
     if rabbit::is_rabbit(&connection.brokers) {
         return Ok(Box::new(rabbit::Rabbit::new(connection)?));
     }

@@ -120,11 +120,16 @@ fn replay_topic(
         .enumerate()
         .map(|(i, p)| (p.partition, i))
         .collect();
-    let ledger = Ledger::new(
+    let mut ledger = Ledger::new(
         plan.partitions
             .iter()
             .map(|p| (p.partition, p.start, p.end.unwrap_or(p.start))),
     );
+    ledger.run = resume
+        .as_ref()
+        .map(|cp| cp.run.clone())
+        .filter(|run| !run.is_empty())
+        .unwrap_or_else(crate::replay::new_run);
     let lanes = Lanes::Topic {
         source_topic: source_topic.to_string(),
         lanes,
@@ -154,14 +159,9 @@ fn copy(
         partitioner: job.partitioner,
         skip_bad: job.skip_bad,
     };
-    let mut copier = Copier::new(
-        target.writer(stop)?,
-        settings,
-        Pacer::new(job.pace),
-        ledger,
-        lanes,
-        stop,
-    );
+    let writer = target.writer(stop)?;
+    writer.replay_run(&ledger.run);
+    let mut copier = Copier::new(writer, settings, Pacer::new(job.pace), ledger, lanes, stop);
     let options = pipeline::Options {
         time: job.request.window.time_bounds(),
         progress: true,

@@ -767,3 +767,125 @@ fn a_message_published_through_an_exchange_keeps_its_routing_key_and_time() {
     let keyed = evt_on_streams(&["read", &stream, "--key", "order-7", "--header", "attempt=3"]);
     assert_eq!(keyed.ok().envelopes().len(), 1);
 }
+
+/// Publishes `n` small JSON messages (`{"n":i}` from `from`) to `stream` in frames of `per`,
+/// so the stream holds them in several chunks.
+fn publish_numbers(stream: &str, from: u64, n: u64, per: usize) {
+    use evt::broker::rabbit::amqp::{encode, Body, Message};
+    let mut client = connect();
+    client.declare_publisher(0, None, stream).unwrap();
+    let messages: Vec<(u64, Vec<u8>)> = (from..from + n)
+        .map(|i| {
+            let m = Message {
+                body: Body::Data(vec![format!("{{\"n\":{i}}}").into_bytes()]),
+                ..Message::default()
+            };
+            (i + 1, encode(&m))
+        })
+        .collect();
+    for frame in messages.chunks(per) {
+        assert_eq!(client.publish(0, frame).unwrap(), vec![]);
+    }
+    client.close();
+}
+
+/// A window whose ends fall inside chunks of a stream written in many chunks: exactly its
+/// events, in order, every credit given back on the way.
+#[test]
+fn a_window_across_many_chunks_is_exact() {
+    let stream = unique_topic("rabbit-chunks");
+    let mut client = connect();
+    client.create(&stream, &[]).unwrap();
+    client.close();
+    publish_numbers(&stream, 0, 3_000, 70);
+    let read = evt_on_streams(&[
+        "read", &stream, "--from", "155", "--until", "2845", "--format", "value",
+    ]);
+    let values: Vec<String> = read.ok().stdout.lines().map(str::to_string).collect();
+    let expected: Vec<String> = (155..2_845).map(|i| format!("{{\"n\":{i}}}")).collect();
+    assert_eq!(values.len(), expected.len());
+    assert_eq!(values, expected);
+}
+
+/// Each replay run publishes under its own name: replaying a later window and then an earlier
+/// one writes both, and replaying the same window again (a new run, `--append`) writes it
+/// again, as on Kafka; only a resume of the same run is deduplicated.
+#[test]
+fn every_new_replay_run_writes_its_events() {
+    let source = unique_topic("rabbit-runs");
+    let target = unique_topic("rabbit-runs-copy");
+    let mut client = connect();
+    client.create(&source, &[]).unwrap();
+    client.close();
+    publish_numbers(&source, 0, 100, 100);
+    evt_on_streams(&["replay", &source, "--to", &target, "--from", "50"]).ok();
+    evt_on_streams(&[
+        "replay", &source, "--to", &target, "--until", "50", "--append",
+    ])
+    .ok();
+    let copied = evt_on_streams(&["read", &target, "--format", "value"]);
+    assert_eq!(
+        copied.ok().stdout.lines().count(),
+        100,
+        "the earlier window too"
+    );
+    let again = evt_on_streams(&["replay", &source, "--to", &target, "--append"]);
+    again.ok();
+    assert!(
+        !again.stderr.contains("in the stream already"),
+        "{}",
+        again.stderr
+    );
+    let copied = evt_on_streams(&["read", &target, "--format", "value"]);
+    assert_eq!(copied.ok().stdout.lines().count(), 200);
+}
+
+/// A stream deleted while it is followed: a clear error (exit 3), not a silent wait.
+#[test]
+fn a_tail_on_a_deleted_stream_says_so() {
+    let stream = unique_topic("rabbit-deleted");
+    let mut client = connect();
+    client.create(&stream, &[]).unwrap();
+    let mut command = evt_command();
+    command.args(["-b", &rabbit().address, "tail", &stream]);
+    let tail = Spawned::start(command);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(client.delete(&stream).unwrap());
+    client.close();
+    let (code, stderr) = tail.wait_with_stderr(DEADLINE);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("stream does not exist"), "{stderr}");
+}
+
+/// A password in any URL-like address is never printed, also in a replay target's or the
+/// other side of a diff, also when the address is not a RabbitMQ one (a typo in the scheme).
+#[test]
+fn passwords_in_other_addresses_are_never_printed() {
+    let closed = free_port();
+    for target in [
+        format!("rabbitmq-stream://app:pw-one-4711@127.0.0.1:{closed}/"),
+        format!("rabbitmq-streams://app:pw-two-4711@127.0.0.1:{closed}/"),
+    ] {
+        let mut command = evt_command();
+        command.args([
+            "-b",
+            &rabbit().address,
+            "--timeout",
+            "2s",
+            "replay",
+            "anything",
+            "--to",
+            "copy",
+        ]);
+        command.args(["--to-brokers", &target]);
+        let ran = run(command);
+        assert_ne!(ran.status, Some(0));
+        assert!(!ran.stderr.contains("-4711"), "{}", ran.stderr);
+        let mut command = evt_command();
+        command.args(["-b", &rabbit().address, "--timeout", "2s", "diff", "a", "b"]);
+        command.args(["--right-brokers", &target]);
+        let ran = run(command);
+        assert_ne!(ran.status, Some(0));
+        assert!(!ran.stderr.contains("-4711"), "{}", ran.stderr);
+    }
+}

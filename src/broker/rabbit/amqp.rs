@@ -5,6 +5,8 @@
 
 /// Nesting deeper than this (lists in lists …) is refused.
 pub const MAX_DEPTH: usize = 64;
+/// The most elements an array of a zero-width type (null, true, false, 0) may have.
+pub const MAX_EMPTY_ELEMENTS: usize = 65_536;
 
 /// An AMQP 1.0 value.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,6 +287,13 @@ impl<'a> Reader<'a> {
                 let element = self.u8()?;
                 if element == 0x00 {
                     return Err(self.bad("arrays of described values are not supported"));
+                }
+                // Elements that take no bytes (null, true, zero …) could claim billions of
+                // items in a few bytes: their count is bounded on its own.
+                if matches!(element, 0x40..=0x45) && count > MAX_EMPTY_ELEMENTS {
+                    return Err(self.bad(format!(
+                        "an array of {count} empty elements (at most {MAX_EMPTY_ELEMENTS})"
+                    )));
                 }
                 let mut items = Vec::new();
                 for _ in 0..count {
@@ -674,6 +683,24 @@ mod tests {
         let m = decode(&value).unwrap();
         assert_eq!(m.body, Body::Value(Value::String("ok".into())));
         assert_eq!(m.data(), None);
+    }
+
+    #[test]
+    fn an_array_of_empty_elements_cannot_claim_billions() {
+        // array32 of 12 bytes claiming 4,294,967,295 nulls.
+        let mut bytes = vec![0xf0];
+        bytes.extend(5u32.to_be_bytes());
+        bytes.extend(u32::MAX.to_be_bytes());
+        bytes.push(0x40);
+        let err = decode_value(&bytes).unwrap_err();
+        assert!(err.what.contains("empty elements"), "{err}");
+        // A modest one still decodes.
+        let mut ok = vec![0xe0, 2, 3, 0x40];
+        ok[1] = 2;
+        assert_eq!(
+            decode_value(&ok).unwrap(),
+            Value::Array(vec![Value::Null; 3])
+        );
     }
 
     #[test]

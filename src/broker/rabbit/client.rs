@@ -27,6 +27,8 @@ pub struct Client {
     incoming: wire::Incoming,
     /// Publish confirmations and errors that arrived while waiting for something else.
     confirmations: Vec<Confirmation>,
+    /// Streams named by metadata updates not yet asked for ([`Client::changed_streams`]).
+    updated: Vec<String>,
 }
 
 /// The broker's answer for one published message.
@@ -77,6 +79,7 @@ impl Client {
             pending: std::collections::VecDeque::new(),
             incoming: wire::Incoming::default(),
             confirmations: Vec::new(),
+            updated: Vec::new(),
         };
         client.handshake(address)?;
         Ok(client)
@@ -114,8 +117,8 @@ impl Client {
         secret.push(0);
         secret.extend_from_slice(address.password.as_bytes());
         self.call(key::SASL_AUTHENTICATE, |f| f.str("PLAIN").bytes(&secret))
-            .map_err(|e| match e.downcast_ref::<Refused>() {
-                Some(Refused(code::AUTHENTICATION_FAILURE)) => EvtError::broker(format!(
+            .map_err(|e| match refused(&e) {
+                Some(code::AUTHENTICATION_FAILURE) => EvtError::broker(format!(
                     "{}: login refused for user '{}' (wrong user or password)",
                     self.shown, address.user
                 )),
@@ -133,10 +136,11 @@ impl Client {
         }
         let frame_max = f.u32()?;
         f.u32()?;
+        // At most wire::MAX_FRAME, whatever the broker proposes: one frame is read whole.
         self.frame_max = if frame_max == 0 {
             wire::FRAME_MAX
         } else {
-            frame_max
+            frame_max.min(wire::MAX_FRAME)
         };
         wire::send(
             &mut self.output,
@@ -144,8 +148,8 @@ impl Client {
         )?;
         let vhost = address.vhost.clone();
         self.call(key::OPEN, |f| f.str(&vhost))
-            .map_err(|e| match e.downcast_ref::<Refused>() {
-                Some(Refused(code::VIRTUAL_HOST_ACCESS_FAILURE)) => EvtError::broker(format!(
+            .map_err(|e| match refused(&e) {
+                Some(code::VIRTUAL_HOST_ACCESS_FAILURE) => EvtError::broker(format!(
                     "{}: user '{}' may not use virtual host '{vhost}' (or it does not exist)",
                     self.shown, address.user
                 )),
@@ -171,7 +175,7 @@ impl Client {
 
     /// Sends a request (its correlation id first, then what `fields` adds) and returns the
     /// response, whose code must be OK (read its fields with [`after_status`]); a refusal is
-    /// a [`Refused`] error. Heartbeats and metadata updates on the way are skipped.
+    /// an [`EvtError::Refused`] error. Heartbeats and metadata updates on the way are skipped.
     fn call(
         &mut self,
         request: u16,
@@ -182,11 +186,12 @@ impl Client {
         f.u32()?;
         let status = f.u16()?;
         if status != code::OK {
-            return Err(anyhow::Error::new(Refused(status)).context(format!(
-                "{}: {}",
-                self.shown,
-                wire::describe(status)
-            )));
+            // A broker error (exit 3) whose code stays readable with [`refused`].
+            return Err(EvtError::Refused {
+                message: format!("{}: {}", self.shown, wire::describe(status)),
+                code: status,
+            }
+            .into());
         }
         Ok(body)
     }
@@ -204,21 +209,54 @@ impl Client {
             .map_err(|e| EvtError::broker(format!("{}: {e}", self.shown)))?;
         loop {
             let body = self.receive()?;
-            let mut f = Fields::parse(&body)?;
-            let frame_key = f.key;
-            match frame_key {
-                key::HEARTBEAT | key::METADATA_UPDATE => continue,
-                key::DELIVER => self.pending.push_back(body),
-                key::PUBLISH_CONFIRM | key::PUBLISH_ERROR => self.note_confirmations(&body)?,
-                k if k == request | key::RESPONSE => {
-                    if f.u32()? == correlation {
-                        return Ok(body);
-                    }
+            if let Some(body) = self.dispatch(body, request | key::RESPONSE)? {
+                let mut f = Fields::parse(&body)?;
+                if f.u32()? == correlation {
+                    return Ok(body);
                 }
-                key::CLOSE => return Err(self.closed(f)?),
-                _ => continue,
             }
         }
+    }
+
+    /// Returns a received frame when it is of the kind `wanted` (a response key, or
+    /// DELIVER); otherwise keeps what it holds for later (deliveries, confirmations, metadata
+    /// updates) and returns `None`. The broker closing the connection is an error.
+    fn dispatch(&mut self, body: Vec<u8>, wanted: u16) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut fields = Fields::parse(&body)?;
+        match fields.key {
+            k if k == wanted => return Ok(Some(body)),
+            key::DELIVER => self.pending.push_back(body),
+            key::PUBLISH_CONFIRM | key::PUBLISH_ERROR => self.note_confirmations(&body)?,
+            key::METADATA_UPDATE => {
+                fields.u16()?;
+                self.updated.push(fields.str()?.unwrap_or_default());
+            }
+            key::CLOSE => return Err(self.closed(fields)?),
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// Streams the broker said changed (deleted, or their leader moved) since the last call:
+    /// it drops their subscriptions and publishers when it says so.
+    pub fn changed_streams(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.updated)
+    }
+
+    /// Runs `f` with reads waiting at most `wait`, then restores the connection's timeout.
+    fn within<T>(
+        &mut self,
+        wait: Duration,
+        f: impl FnOnce(&mut Client) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let socket = self.input.get_ref();
+        let previous = socket.read_timeout().ok().flatten();
+        socket
+            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+            .ok();
+        let answer = f(self);
+        self.input.get_ref().set_read_timeout(previous).ok();
+        answer
     }
 
     /// The named streams as the broker knows them (one entry per name, in order).
@@ -349,14 +387,14 @@ impl Client {
     }
 }
 
-/// The broker answered a request with this response code (not OK).
-#[derive(Debug, thiserror::Error)]
-#[error("response code {0}")]
-pub struct Refused(pub u16);
-
 /// The response code of a refused request.
 pub fn refused(error: &anyhow::Error) -> Option<u16> {
-    error.downcast_ref::<Refused>().map(|r| r.0)
+    error
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<EvtError>() {
+            Some(EvtError::Refused { code, .. }) => Some(*code),
+            _ => None,
+        })
 }
 
 /// A response's fields after its correlation id and response code.
@@ -436,7 +474,7 @@ pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
         if first & 0x80 == 0 {
             let size = int(&take(&mut rest, 4)?);
             let message = take(&mut rest, size)?;
-            out.push((first_offset + out.len() as u64, message));
+            out.push((offset_of(first_offset, out.len())?, message));
             continue;
         }
         let header = take(&mut rest, 11)?;
@@ -445,6 +483,11 @@ pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
         let uncompressed = int(&header[3..7]);
         let length = int(&header[7..11]);
         let body = take(&mut rest, length)?;
+        if uncompressed > MAX_BATCH {
+            return Err(EvtError::broker(format!(
+                "a sub-entry batch in the chunk at offset {first_offset} says it holds {uncompressed} bytes (evt reads at most {MAX_BATCH})"
+            )));
+        }
         let plain = decompress(compression, &body, uncompressed).map_err(|e| {
             EvtError::broker(format!(
                 "a sub-entry batch in the chunk at offset {first_offset}: {e}"
@@ -454,7 +497,7 @@ pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
         for _ in 0..count {
             let size = int(&take(&mut inner, 4)?);
             let message = take(&mut inner, size)?;
-            out.push((first_offset + out.len() as u64, message));
+            out.push((offset_of(first_offset, out.len())?, message));
         }
     }
     Ok(Chunk {
@@ -462,6 +505,18 @@ pub fn parse_chunk(body: &[u8]) -> anyhow::Result<Chunk> {
         timestamp,
         first_offset,
         records: out,
+    })
+}
+
+/// The most bytes a sub-entry batch may uncompress to (clients write a few MB at most).
+const MAX_BATCH: usize = 64 << 20;
+
+/// The offset of the `n`-th record of a chunk (an error past the largest offset).
+fn offset_of(first: u64, n: usize) -> anyhow::Result<u64> {
+    first.checked_add(n as u64).ok_or_else(|| {
+        EvtError::broker(format!(
+            "a chunk at offset {first} runs past the largest offset"
+        ))
     })
 }
 
@@ -537,14 +592,7 @@ impl Client {
     /// The next delivered chunk, waiting up to `wait` (`None`: none came). A wait that ends
     /// inside a frame keeps what arrived; the next call goes on from there.
     pub fn next_chunk_within(&mut self, wait: Duration) -> anyhow::Result<Option<Chunk>> {
-        let socket = self.input.get_ref();
-        let previous = socket.read_timeout().ok().flatten();
-        socket
-            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
-            .ok();
-        let chunk = self.next_chunk();
-        self.input.get_ref().set_read_timeout(previous).ok();
-        chunk
+        self.within(wait, Client::next_chunk)
     }
 
     /// The next delivered chunk, waiting up to the connection's timeout (`None`: none came).
@@ -558,12 +606,8 @@ impl Client {
                     Err(e) => return Err(self.lost(&e)),
                 },
             };
-            let fields = Fields::parse(&body)?;
-            match fields.key {
-                key::DELIVER => return parse_chunk(&body).map(Some),
-                key::PUBLISH_CONFIRM | key::PUBLISH_ERROR => self.note_confirmations(&body)?,
-                key::CLOSE => return Err(self.closed(fields)?),
-                _ => {}
+            if let Some(body) = self.dispatch(body, key::DELIVER)? {
+                return parse_chunk(&body).map(Some);
             }
         }
     }
@@ -632,14 +676,7 @@ impl Client {
     /// The confirmations that arrived, waiting up to `wait` for the first (empty: none came).
     pub fn confirmations(&mut self, wait: Duration) -> anyhow::Result<Vec<Confirmation>> {
         if self.confirmations.is_empty() {
-            let socket = self.input.get_ref();
-            let previous = socket.read_timeout().ok().flatten();
-            socket
-                .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
-                .ok();
-            let got = self.wait_for_confirmations();
-            self.input.get_ref().set_read_timeout(previous).ok();
-            got?;
+            self.within(wait, Client::wait_for_confirmations)?;
         }
         Ok(std::mem::take(&mut self.confirmations))
     }
@@ -651,13 +688,8 @@ impl Client {
                 Err(e) if timed_out(&e) => return Ok(()),
                 Err(e) => return Err(self.lost(&e)),
             };
-            let fields = Fields::parse(&body)?;
-            match fields.key {
-                key::PUBLISH_CONFIRM | key::PUBLISH_ERROR => self.note_confirmations(&body)?,
-                key::DELIVER => self.pending.push_back(body),
-                key::CLOSE => return Err(self.closed(fields)?),
-                _ => {}
-            }
+            // Confirmations are noted on the way (no frame is wanted as such).
+            self.dispatch(body, 0)?;
         }
         Ok(())
     }
@@ -819,6 +851,26 @@ mod tests {
         );
         let messages: Vec<Vec<u8>> = parsed.records.into_iter().map(|(_, m)| m).collect();
         assert_eq!(messages, expected);
+    }
+
+    #[test]
+    fn a_batch_cannot_claim_more_than_evt_reads() {
+        let mut entry = batch(4, &[message(1)]);
+        entry[3..7].copy_from_slice(&(1u32 << 31).to_be_bytes());
+        let err = parse_chunk(&chunk(&[entry], 1)).unwrap_err().to_string();
+        assert!(err.contains("evt reads at most"), "{err}");
+    }
+
+    #[test]
+    fn offsets_past_the_largest_are_an_error_not_a_panic() {
+        let mut plain = 1u32.to_be_bytes().to_vec();
+        plain.push(7);
+        let mut body = chunk(&[plain.clone(), plain], 2);
+        // The first offset field: u64::MAX, so the second record's offset overflows.
+        let at = 4 + 1 + 1 + 1 + 2 + 4 + 8 + 8; // key and version, then the header
+        body[at..at + 8].copy_from_slice(&u64::MAX.to_be_bytes());
+        let err = parse_chunk(&body).unwrap_err().to_string();
+        assert!(err.contains("past the largest offset"), "{err}");
     }
 
     #[test]

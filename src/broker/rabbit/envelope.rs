@@ -288,7 +288,9 @@ fn set(map: &mut Vec<(Value, Value)>, name: &str, value: Value) {
 
 /// An event as a message for a stream: the inverse of [`to_event`] (an event read from a
 /// stream is written back with the same body, properties, annotations and typed
-/// application properties). `extra` becomes one more application property (the provenance).
+/// application properties; its time becomes the creation time, also when it was the chunk's,
+/// and a symbol routing key comes back as a string). `extra` becomes one more application
+/// property (the provenance).
 pub fn to_message(event: &Event, extra: Option<(&str, &[u8])>, mapping: &Mapping) -> Message {
     let types: serde_json::Map<String, serde_json::Value> = event
         .headers

@@ -90,7 +90,7 @@ impl Rabbit {
         topic: &str,
         p: i32,
         offsets: &[i64],
-    ) -> anyhow::Result<Vec<Option<crate::event::Event>>> {
+    ) -> anyhow::Result<Vec<Option<probe::Found>>> {
         self.only_partition_zero(topic, p)?;
         self.with_probe(|probe| {
             let high = probe.bounds(topic)?.high;
@@ -219,8 +219,8 @@ impl Broker for Rabbit {
     ) -> anyhow::Result<HashMap<i32, Option<(i64, i64)>>> {
         let mut out = HashMap::new();
         for (&p, &offset) in wanted {
-            let event = self.events_at(topic, p, &[offset])?.remove(0);
-            out.insert(p, event.and_then(|e| Some((e.offset?, e.timestamp?))));
+            let found = self.events_at(topic, p, &[offset])?.remove(0);
+            out.insert(p, found.map(|f| (f.offset, f.timestamp)));
         }
         Ok(out)
     }
@@ -235,8 +235,8 @@ impl Broker for Rabbit {
             let mut sorted = offsets.clone();
             sorted.sort_unstable();
             for (offset, event) in sorted.iter().zip(self.events_at(topic, p, &sorted)?) {
-                if let Some(ts) = event.and_then(|e| e.timestamp) {
-                    out.insert((p, *offset), ts);
+                if let Some(found) = event {
+                    out.insert((p, *offset), found.timestamp);
                 }
             }
         }
@@ -254,7 +254,8 @@ impl Broker for Rabbit {
             let value = self
                 .events_at(topic, p, &[offset])?
                 .remove(0)
-                .filter(|e| e.offset == Some(offset))
+                .filter(|f| f.offset == offset)
+                .and_then(|f| f.event)
                 .and_then(|e| e.headers.into_iter().find(|h| h.name == name))
                 .and_then(|h| h.value);
             out.insert(p, value);

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use super::client::{Chunk, Client, Start};
 use super::envelope::{self, Mapping};
-use crate::error::EvtError;
 use crate::event::Event;
 
 /// How long a subscription may stay silent before the stream counts as empty.
@@ -146,7 +145,7 @@ impl Probe {
         mapping: &Mapping,
     ) -> anyhow::Result<Option<i64>> {
         let found = self.events_at(stream, &[offset], high, mapping)?;
-        Ok(found.into_iter().next().flatten().and_then(|e| e.timestamp))
+        Ok(found.into_iter().next().flatten().map(|f| f.timestamp))
     }
 
     /// The first offset of the first chunk the broker stored at or after `ms`.
@@ -168,16 +167,17 @@ impl Probe {
         Ok(found.filter(|o| *o < high))
     }
 
-    /// The events at (or first after) each of `offsets` (sorted), read in one pass from the
-    /// first: `None` for an offset with nothing at or after it before `high`.
+    /// The records at (or first after) each of `offsets` (sorted), read in one pass from
+    /// the first: `None` for an offset with nothing at or after it before `high`. A record
+    /// that is not an AMQP message is found too (its time is its chunk's), without an event.
     pub fn events_at(
         &mut self,
         stream: &str,
         offsets: &[i64],
         high: i64,
         mapping: &Mapping,
-    ) -> anyhow::Result<Vec<Option<Event>>> {
-        let mut answers: Vec<Option<Event>> = vec![None; offsets.len()];
+    ) -> anyhow::Result<Vec<Option<Found>>> {
+        let mut answers: Vec<Option<Found>> = vec![None; offsets.len()];
         let Some(&first) = offsets.iter().min() else {
             return Ok(answers);
         };
@@ -185,7 +185,6 @@ impl Probe {
             return Ok(answers);
         }
         let name: Arc<str> = Arc::from(stream);
-        let mut failure = None;
         let start = Start::Offset(u64::try_from(first.max(0)).unwrap_or(0));
         self.look(stream, start, |chunk| {
             for (offset, bytes) in &chunk.records {
@@ -195,20 +194,23 @@ impl Probe {
                 }
                 for (i, wanted) in offsets.iter().enumerate() {
                     if answers[i].is_none() && offset >= *wanted {
-                        match envelope::to_event(
+                        let event = envelope::to_event(
                             &name,
                             offset as u64,
                             chunk.timestamp,
                             bytes,
                             mapping,
                             true,
-                        ) {
-                            Ok(event) => answers[i] = Some(event),
-                            Err(bad) => {
-                                failure = Some(format!("{}: {}", bad.origin, bad.reason));
-                                return false;
-                            }
-                        }
+                        )
+                        .ok();
+                        answers[i] = Some(Found {
+                            offset,
+                            timestamp: event
+                                .as_ref()
+                                .and_then(|e| e.timestamp)
+                                .unwrap_or(chunk.timestamp),
+                            event,
+                        });
                     }
                 }
                 if answers.iter().all(Option::is_some) {
@@ -217,9 +219,14 @@ impl Probe {
             }
             true
         })?;
-        if let Some(failure) = failure {
-            return Err(EvtError::broker(failure));
-        }
         Ok(answers)
     }
+}
+
+/// A record found at an offset: its time, and the event when it is an AMQP message.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub offset: i64,
+    pub timestamp: i64,
+    pub event: Option<Event>,
 }

@@ -98,7 +98,34 @@ pub fn read(
     reading.run(&mut out)
 }
 
+/// A refusal that trying again will not cure.
+fn permanent(error: &anyhow::Error) -> bool {
+    use super::wire::code;
+    matches!(
+        super::client::refused(error),
+        Some(
+            code::STREAM_DOES_NOT_EXIST
+                | code::AUTHENTICATION_FAILURE
+                | code::VIRTUAL_HOST_ACCESS_FAILURE
+                | code::ACCESS_REFUSED
+        )
+    )
+}
+
 impl Reading<'_> {
+    /// An error when the broker said a stream being read changed (it was deleted or its
+    /// leader moved): it has dropped that subscription, so waiting would wait forever.
+    fn still_there(&self, client: &mut Client) -> anyhow::Result<()> {
+        for stream in client.changed_streams() {
+            if self.lanes.iter().any(|l| !l.done && *l.stream == *stream) {
+                return Err(EvtError::broker(format!(
+                    "stream '{stream}' was deleted or moved to another node while reading"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn credit(&self) -> u16 {
         if self.merge {
             1
@@ -157,6 +184,8 @@ impl Reading<'_> {
                         lost = None;
                         eprintln!("evt: the broker is back; following again");
                     }
+                    // Gone for good (deleted, or the login no longer works): said, and the end.
+                    Err(e) if permanent(&e) => return Err(e),
                     Err(_) => lost = Some(Instant::now()),
                 }
                 continue;
@@ -166,7 +195,10 @@ impl Reading<'_> {
             } else {
                 Duration::ZERO
             };
-            let chunk = match client.next_chunk_within(wait) {
+            let chunk = match client.next_chunk_within(wait).and_then(|chunk| {
+                self.still_there(&mut client)?;
+                Ok(chunk)
+            }) {
                 Ok(chunk) => chunk,
                 Err(e) if !self.bounded => {
                     eprintln!(

@@ -72,6 +72,8 @@ pub fn describe(code: u16) -> &'static str {
 
 /// The largest frame evt accepts before the broker tunes it (1 MiB, the brokers' default).
 pub const FRAME_MAX: u32 = 1 << 20;
+/// The largest frame evt agrees to, whatever the broker proposes (8 MiB).
+pub const MAX_FRAME: u32 = 8 << 20;
 
 /// A frame being built.
 pub struct Frame(Vec<u8>);

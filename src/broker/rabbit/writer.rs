@@ -1,11 +1,13 @@
 //! Writing events into streams: messages batched into publish frames, every one confirmed
 //! (or refused) by the broker on its own.
 //!
-//! A replayed event (one that carries its provenance, `topic/partition@offset`) is published
-//! by a named publisher per source partition, with the source offset + 1 as its publishing
-//! id: the broker keeps the last id of each named publisher and drops anything at or below
-//! it, and evt asks for that id before it writes, so a replay that is resumed, or run again,
-//! never writes an event twice. Other events go through one unnamed publisher per stream.
+//! A replayed event (one that carries its provenance, `topic/partition/offset`) is published
+//! by a publisher named after the replay run and the source partition, with its source
+//! offset plus one as its publishing id: the broker keeps the last id of each named publisher
+//! and drops anything at or below it, and evt asks for that id before it writes, so a run
+//! that is resumed (its checkpoint keeps the run's name) never writes an event twice, while a
+//! new run writes its events again, as on Kafka. Other events go through one unnamed
+//! publisher per stream.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,8 +24,13 @@ use crate::stop::Stop;
 
 /// Messages per publish frame, at most.
 const BATCH: usize = 500;
-/// Bytes per publish frame, at most (under the 1 MiB frames brokers agree by default).
+/// Bytes per publish frame, at most (under the 1 MiB frames brokers agree by default, and
+/// never over the frame size agreed).
 const BATCH_BYTES: usize = 900 * 1024;
+/// What a publish frame adds per message (its publishing id and length).
+const PER_MESSAGE: usize = 12;
+/// A publish frame's own fields (size, key, version, publisher id, count), with room to spare.
+const FRAME_FIELDS: usize = 64;
 /// Confirmations awaited before `send` waits for some.
 const MAX_IN_FLIGHT: usize = 10_000;
 
@@ -43,12 +50,16 @@ struct State {
     /// stream stores them in this order, whichever publisher each has.
     queue: Vec<(u8, u64, Vec<u8>)>,
     queue_bytes: usize,
+    /// Message bytes per publish frame, at most.
+    batch_limit: usize,
     /// What each message in flight was, by (publisher, publishing id).
     waiting: HashMap<(u8, u64), Tag>,
     /// Answers not handed over yet (deduplicated sends, answered at once).
     ready: Vec<Delivery>,
     /// Replayed events the stream held already (not sent again), not yet reported.
     already: u64,
+    /// The replay run's name ([`Writer::replay_run`]).
+    run: String,
 }
 
 pub struct StreamWriter {
@@ -67,16 +78,19 @@ impl StreamWriter {
         stop: &Stop,
     ) -> anyhow::Result<StreamWriter> {
         let client = Client::connect(address, timeout)?;
+        let frame_max = client.frame_max() as usize;
         Ok(StreamWriter {
-            frame_max: client.frame_max() as usize,
+            frame_max,
             state: Mutex::new(State {
                 client,
                 publishers: HashMap::new(),
                 queue: Vec::new(),
                 queue_bytes: 0,
+                batch_limit: BATCH_BYTES.min(frame_max.saturating_sub(FRAME_FIELDS)),
                 waiting: HashMap::new(),
                 ready: Vec::new(),
                 already: 0,
+                run: String::new(),
             }),
             mapping,
             timeout,
@@ -89,11 +103,12 @@ impl StreamWriter {
     }
 }
 
-/// `orders/2/41` → the named publisher for `orders/2` on `stream` and publishing id 42.
-fn replayed(stream: &str, provenance: &[u8]) -> Option<(String, u64)> {
+/// `orders/2/41` in run `run` → the named publisher for `orders/2` on `stream` in that run,
+/// and publishing id 42.
+fn replayed(run: &str, stream: &str, provenance: &[u8]) -> Option<(String, u64)> {
     let (topic, partition, offset) = parse_provenance(provenance)?;
     let offset = u64::try_from(offset).ok()?;
-    let mut reference = format!("evt-replay:{topic}/{partition}->{stream}");
+    let mut reference = format!("evt-replay:{run}:{topic}/{partition}->{stream}");
     // References are short strings (at most 255 bytes).
     if reference.len() > 255 {
         let hash = reference.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -138,6 +153,7 @@ impl State {
 
     /// Sends the queue in order: one publish frame per run of one publisher's messages.
     fn send_batches(&mut self) -> anyhow::Result<()> {
+        let limit = self.batch_limit;
         let queue = std::mem::take(&mut self.queue);
         self.queue_bytes = 0;
         let mut start = 0;
@@ -148,9 +164,9 @@ impl State {
             while end < queue.len()
                 && queue[end].0 == publisher
                 && end - start < BATCH
-                && (end == start || bytes + queue[end].2.len() <= BATCH_BYTES)
+                && (end == start || bytes + PER_MESSAGE + queue[end].2.len() <= limit)
             {
-                bytes += queue[end].2.len();
+                bytes += PER_MESSAGE + queue[end].2.len();
                 end += 1;
             }
             let frame: Vec<(u64, &[u8])> = queue[start..end]
@@ -212,8 +228,7 @@ impl Writer for StreamWriter {
             )));
         }
         let bytes = amqp::encode(&envelope::to_message(event, extra, &self.mapping));
-        // The publish frame's own fields take a few dozen bytes.
-        if bytes.len() + 64 > self.frame_max {
+        if bytes.len() + PER_MESSAGE + FRAME_FIELDS > self.frame_max {
             return Err(EvtError::TooLarge {
                 origin: event.origin.to_string(),
                 bytes: bytes.len() as u64,
@@ -221,16 +236,25 @@ impl Writer for StreamWriter {
             }
             .into());
         }
+        let mut state = self.state();
         let named = extra
             .filter(|(name, _)| *name == PROVENANCE)
-            .and_then(|(_, value)| replayed(topic, value));
-        let mut state = self.state();
+            .and_then(|(_, value)| replayed(&state.run, topic, value));
+        let waiting_since = Instant::now();
         while state.waiting.len() >= MAX_IN_FLIGHT {
             if self.stop.interrupted() {
                 return Err(EvtError::broker(
                     "interrupted while waiting for the broker to confirm earlier messages",
                 ));
             }
+            if waiting_since.elapsed() > self.timeout {
+                return Err(EvtError::broker(format!(
+                    "the broker confirmed none of {} messages in flight for {:.0?}; is it overloaded or out of disk?",
+                    state.waiting.len(),
+                    self.timeout
+                )));
+            }
+            // Any confirmation makes room and ends the wait.
             state.send_batches()?;
             state.collect(Duration::from_millis(50))?;
         }
@@ -253,10 +277,12 @@ impl Writer for StreamWriter {
             return Ok(());
         }
         let id = publisher.id;
-        if state.queue.len() >= BATCH || state.queue_bytes + bytes.len() > BATCH_BYTES {
+        if state.queue.len() >= BATCH
+            || state.queue_bytes + PER_MESSAGE + bytes.len() > state.batch_limit
+        {
             state.send_batches()?;
         }
-        state.queue_bytes += bytes.len();
+        state.queue_bytes += PER_MESSAGE + bytes.len();
         state.queue.push((id, publishing_id, bytes));
         state.waiting.insert((id, publishing_id), tag);
         Ok(())
@@ -286,7 +312,7 @@ impl Writer for StreamWriter {
                 let already = std::mem::take(&mut self.state().already);
                 if already > 0 {
                     eprintln!(
-                        "evt: {} event(s) were in the stream already (written by an earlier replay of the same source offsets) and were not written again",
+                        "evt: {} event(s) were in the stream already (written before this replay was interrupted) and were not written again",
                         crate::safe::thousands(already)
                     );
                 }
@@ -310,6 +336,10 @@ impl Writer for StreamWriter {
     fn in_flight(&self) -> usize {
         self.state().waiting.len()
     }
+
+    fn replay_run(&self, run: &str) {
+        self.state().run = run.to_string();
+    }
 }
 
 #[cfg(test)]
@@ -319,15 +349,23 @@ mod tests {
     #[test]
     fn replayed_events_get_a_publisher_per_source_partition_and_their_offset_as_id() {
         assert_eq!(
-            replayed("sandbox", b"orders/2/41"),
-            Some(("evt-replay:orders/2->sandbox".into(), 42))
+            replayed("r1", "sandbox", b"orders/2/41"),
+            Some(("evt-replay:r1:orders/2->sandbox".into(), 42))
         );
-        assert_eq!(replayed("sandbox", b"orders"), None);
-        assert_eq!(replayed("sandbox", b"orders/2/x"), None);
+        assert_ne!(
+            replayed("r2", "sandbox", b"orders/2/41").unwrap().0,
+            replayed("r1", "sandbox", b"orders/2/41").unwrap().0,
+            "another run publishes under another name"
+        );
+        assert_eq!(replayed("r1", "sandbox", b"orders"), None);
+        assert_eq!(replayed("r1", "sandbox", b"orders/2/x"), None);
         let long = format!("{}/0/1", "t".repeat(300));
-        let (reference, _) = replayed("sandbox", long.as_bytes()).unwrap();
+        let (reference, _) = replayed("r1", "sandbox", long.as_bytes()).unwrap();
         assert!(reference.len() <= 255, "{}", reference.len());
         let other = format!("{}/1/1", "t".repeat(300));
-        assert_ne!(replayed("sandbox", other.as_bytes()).unwrap().0, reference);
+        assert_ne!(
+            replayed("r1", "sandbox", other.as_bytes()).unwrap().0,
+            reference
+        );
     }
 }
