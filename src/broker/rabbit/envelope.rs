@@ -94,49 +94,12 @@ pub fn to_event(
         Some(ms) => (ms, TimestampType::Create),
         None => (chunk_time, TimestampType::LogAppend),
     };
-    let value = match &message.body {
-        Body::None => None,
-        Body::Data(parts) if parts.len() == 1 => Some(parts[0].clone()),
-        Body::Value(Value::String(text)) => {
-            types.push((BODY.into(), "string"));
-            Some(text.as_bytes().to_vec())
-        }
-        other => {
-            types.push((BODY.into(), "amqp-body"));
-            Some(amqp::encode(&Message {
-                body: other.clone(),
-                ..Message::default()
-            }))
-        }
+    let value = body_of(&message.body, &mut types);
+    let mut list = if headers {
+        headers_of(&message, mapping, &mut types)
+    } else {
+        Vec::new()
     };
-    let mut list = Vec::new();
-    if headers {
-        let mut add = |name: String, value: &Value, types: &mut Vec<(String, &'static str)>| {
-            let (bytes, kind) = render(value);
-            if let Some(kind) = kind {
-                types.push((name.clone(), kind));
-            }
-            list.push(Header { name, value: bytes });
-        };
-        for (k, v) in &message.application_properties {
-            add(name_of(k), v, &mut types);
-        }
-        for (i, v) in message.properties.iter().enumerate() {
-            if i == CREATION_TIME || matches!(v, Value::Null) {
-                continue;
-            }
-            if let Some(field) = PROPERTIES.get(i) {
-                add(format!("{PREFIX}{field}"), v, &mut types);
-            }
-        }
-        for (k, v) in &message.message_annotations {
-            let name = name_of(k);
-            if mapping.key_property.is_none() && name == ROUTING_KEY {
-                continue;
-            }
-            add(format!("{PREFIX}{name}"), v, &mut types);
-        }
-    }
     if !types.is_empty() && (headers || types.iter().any(|(n, _)| n == BODY)) {
         let object: serde_json::Map<String, serde_json::Value> = types
             .into_iter()
@@ -158,6 +121,61 @@ pub fn to_event(
         value,
         headers: list,
     })
+}
+
+/// The envelope's value for a body, noting its type when it is not one data section.
+fn body_of(body: &Body, types: &mut Vec<(String, &'static str)>) -> Option<Vec<u8>> {
+    match body {
+        Body::None => None,
+        Body::Data(parts) if parts.len() == 1 => Some(parts[0].clone()),
+        Body::Value(Value::String(text)) => {
+            types.push((BODY.into(), "string"));
+            Some(text.as_bytes().to_vec())
+        }
+        other => {
+            types.push((BODY.into(), "amqp-body"));
+            Some(amqp::encode(&Message {
+                body: other.clone(),
+                ..Message::default()
+            }))
+        }
+    }
+}
+
+/// The headers: application properties, then `amqp:` properties and annotations (the
+/// routing key left out when it is the key), each value's type noted in `types`.
+fn headers_of(
+    message: &Message,
+    mapping: &Mapping,
+    types: &mut Vec<(String, &'static str)>,
+) -> Vec<Header> {
+    let mut list = Vec::new();
+    let mut add = |name: String, value: &Value| {
+        let (bytes, kind) = render(value);
+        if let Some(kind) = kind {
+            types.push((name.clone(), kind));
+        }
+        list.push(Header { name, value: bytes });
+    };
+    for (k, v) in &message.application_properties {
+        add(name_of(k), v);
+    }
+    for (i, v) in message.properties.iter().enumerate() {
+        if i == CREATION_TIME || matches!(v, Value::Null) {
+            continue;
+        }
+        if let Some(field) = PROPERTIES.get(i) {
+            add(format!("{PREFIX}{field}"), v);
+        }
+    }
+    for (k, v) in &message.message_annotations {
+        let name = name_of(k);
+        if mapping.key_property.is_none() && name == ROUTING_KEY {
+            continue;
+        }
+        add(format!("{PREFIX}{name}"), v);
+    }
+    list
 }
 
 /// A map key as a header name (keys are strings or symbols; anything else as its text).
