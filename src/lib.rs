@@ -90,8 +90,40 @@ fn run_blocking(cli: cli::Cli, stop: &Stop) -> anyhow::Result<ExitStatus> {
     let mut config = Config::from_cli(cli)?;
     // Kept alive until the command ends: the broker lives inside this process.
     let _playground = if config.in_process_playground {
-        let playground = playground::Playground::start(&playground::Options::default())?;
+        let mut options = playground::Options::default();
+        match &config.job {
+            Job::Playground(_) | Job::Completions(_) | Job::Man(_) => {
+                return Err(error::EvtError::usage(
+                    "--playground runs a playground inside a command that reads or writes topics; \
+                     for one of its own, run `evt playground`",
+                ))
+            }
+            // The embedded broker cannot create topics on request: a replay's target on it
+            // is made with it, with the source's partitions.
+            Job::Replay(job)
+                if job.same_cluster
+                    && !playground::demo::TOPICS
+                        .iter()
+                        .any(|(name, _)| *name == job.target_topic) =>
+            {
+                let source = job.request.topics().first().cloned().unwrap_or_default();
+                let partitions = playground::demo::TOPICS
+                    .iter()
+                    .find(|(name, _)| *name == source)
+                    .map_or(1, |(_, n)| *n);
+                options
+                    .extra_topics
+                    .push((job.target_topic.clone(), partitions));
+            }
+            _ => {}
+        }
+        let playground = playground::Playground::start(&options)?;
         config.connection.brokers = playground.bootstrap().to_string();
+        if let Job::Replay(job) = &mut config.job {
+            if job.same_cluster {
+                job.target.brokers = playground.bootstrap().to_string();
+            }
+        }
         if config.connection.verbose > 0 {
             eprintln!(
                 "evt: playground running in-process at {}",

@@ -233,14 +233,33 @@ pub(crate) fn progress_bar(wanted: bool, expected: Option<u64>) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} events  {rate}  ETA {eta}")
-            .expect("a valid template")
-            .with_key(
-                "rate",
-                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    write!(w, "{} events/s", thousands(state.per_sec() as u64)).ok();
-                },
-            ),
+        ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} events  {rate}  ETA {average_eta}",
+        )
+        .expect("a valid template")
+        // The average since the start, as the final summary says it (indicatif's own
+        // estimate follows the last seconds and jumps with pacing and bursts).
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let secs = state.elapsed().as_secs_f64();
+                write!(w, "{} events/s", crate::safe::rate(state.pos(), secs)).ok();
+            },
+        )
+        .with_key(
+            "average_eta",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let (done, secs) = (state.pos(), state.elapsed().as_secs_f64());
+                let left = state.len().unwrap_or(done).saturating_sub(done);
+                let eta = if done == 0 || secs <= 0.0 {
+                    "?".to_string()
+                } else {
+                    let s = (left as f64 * secs / done as f64).round() as u64;
+                    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                };
+                w.write_str(&eta).ok();
+            },
+        ),
     );
     bar
 }
@@ -356,7 +375,7 @@ impl Report for Outcome {
             "evt: scanned {} events{detail}, printed {} in {secs:.2} s ({} events/s)\n",
             thousands(self.read),
             thousands(self.emitted),
-            thousands((self.read as f64 / secs) as u64)
+            crate::safe::rate(self.read, secs)
         );
         for note in self.notes() {
             text.push_str(&format!("evt: {note}\n"));

@@ -291,6 +291,8 @@ pub struct DryRun {
     pub target_partitions: Option<i32>,
     pub target_events: i64,
     pub create_partitions: i32,
+    /// Why the target cannot be created, when the broker said so to a trial request.
+    pub create_problem: Option<String>,
     pub total: i64,
     pub provenance: bool,
 }
@@ -341,10 +343,16 @@ impl Report for DryRun {
                 "'{}' ({n} partitions, {} events now)",
                 self.target_topic, self.target_events
             ),
-            None => format!(
-                "'{}' (will be created with {} partitions)",
-                self.target_topic, self.create_partitions
-            ),
+            None => match &self.create_problem {
+                None => format!(
+                    "'{}' (will be created with {} partitions)",
+                    self.target_topic, self.create_partitions
+                ),
+                Some(why) => format!(
+                    "'{}' (does not exist, and cannot be created: {why})",
+                    self.target_topic
+                ),
+            },
         };
         format!(
             "{table}\nplan: {} events from '{}' into {target_note}{}; nothing was written (--dry-run)\n",

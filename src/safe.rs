@@ -71,6 +71,17 @@ fn escaped(text: &str, mut escape: impl FnMut(char, &mut String)) -> Cow<'_, str
 }
 
 /// 1234567 → "1,234,567".
+/// A rate for people: `events` over `secs` per second, with thousands separators, and one
+/// decimal below 10 (`0.7`, not `0`). The progress bar and every summary use it, so they agree.
+pub fn rate(events: u64, secs: f64) -> String {
+    let per_sec = events as f64 / secs.max(1e-9);
+    if per_sec < 10.0 {
+        format!("{per_sec:.1}")
+    } else {
+        thousands(per_sec as u64)
+    }
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -85,6 +96,14 @@ pub fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rates_keep_a_decimal_when_small() {
+        assert_eq!(rate(2, 2.97), "0.7");
+        assert_eq!(rate(0, 1.0), "0.0");
+        assert_eq!(rate(1_234_567, 1.0), "1,234,567");
+        assert_eq!(rate(50, 2.0), "25");
+    }
+
     use super::*;
 
     #[test]

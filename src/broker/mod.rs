@@ -38,6 +38,8 @@ pub struct Connection {
     pub readonly: bool,
     /// 0 quiet, 1 notes on stderr, 2 client debug logs too.
     pub verbose: u8,
+    /// False for a cluster known not to create topics on request (evt's playground).
+    pub creates_topics: bool,
 }
 
 impl Connection {
@@ -223,6 +225,11 @@ pub trait Broker: Send + Sync {
     fn writer(&self, stop: &Stop) -> anyhow::Result<Box<dyn Writer>>;
     /// Creates `name` with `partitions` partitions.
     fn create_topic(&self, name: &str, partitions: i32) -> anyhow::Result<()>;
+    /// Whether [`Broker::create_topic`] can succeed, as far as evt knows without creating
+    /// anything (a dry run's answer); `Ok` where it cannot tell.
+    fn check_create(&self, _name: &str, _partitions: i32) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// The first record at or after each requested offset of `topic`: its offset and
     /// timestamp (`None`: no record there).
     fn records_at(

@@ -87,6 +87,7 @@ fn start_rabbitmq(
         profile: None,
         readonly: false,
         verbose: 0,
+        creates_topics: true,
     };
     let topics = playground::demo::TOPICS
         .iter()

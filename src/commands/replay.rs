@@ -94,18 +94,25 @@ fn replay_topic(
     let source_partitions = partition_count(&plan);
     let before = inspect_target(target, &job)?;
     check_target(&job, &before, source_partitions)?;
+    // A family with a fixed partition count (a RabbitMQ stream: 1) takes every source
+    // partition into its one when the events are re-partitioned by key.
+    let partitions = match target.fixed_partitions() {
+        Some(fixed) if job.partitioner != Partitioner::Same => fixed,
+        _ => source_partitions,
+    };
     if let Some(style) = job.dry_run {
-        let report = dry_run(&*source, &job, &plan, &before)?;
+        let mut report = dry_run(&*source, &job, &plan, &before)?;
+        // The truth about the target: asked, not assumed.
+        let creatable = match before.partitions {
+            None => target.check_create(&job.target_topic, partitions),
+            Some(_) => Ok(()),
+        };
+        report.create_problem = creatable.as_ref().err().map(|_| "see below".to_string());
         print!("{}", render(&report, style));
-        return Ok(ExitStatus::Success);
+        // Exit 3 with the reason, as the real run would.
+        return creatable.map(|()| ExitStatus::Success);
     }
     if before.partitions.is_none() {
-        // A family with a fixed partition count (a RabbitMQ stream: 1) takes every source
-        // partition into its one when the events are re-partitioned by key.
-        let partitions = match target.fixed_partitions() {
-            Some(fixed) if job.partitioner != Partitioner::Same => fixed,
-            _ => source_partitions,
-        };
         target.create_topic(&job.target_topic, partitions)?;
         eprintln!(
             "evt: created '{}' with {partitions} partition(s)",
@@ -193,7 +200,7 @@ fn finish(
         thousands(copier.read),
         thousands(written),
         thousands(copier.passed_over),
-        thousands((written as f64 / secs) as u64)
+        crate::safe::rate(written, secs)
     );
     if copier.ledger.complete() && read_error.is_none() {
         if job.checkpoint.exists() {
@@ -358,6 +365,7 @@ fn dry_run(
         target_partitions: target.partitions,
         target_events: target.events,
         create_partitions: partition_count(plan),
+        create_problem: None,
         total: plan.total().unwrap_or(0),
         provenance: job.provenance,
     })

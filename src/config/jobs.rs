@@ -644,6 +644,7 @@ pub(super) fn other_cluster(
                     .iter()
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
+                creates_topics: profile_name.as_deref() != Some(profile::PLAYGROUND),
                 profile: profile_name,
                 readonly: profile.readonly,
                 ..base.clone()
@@ -653,6 +654,7 @@ pub(super) fn other_cluster(
             brokers: brokers.to_string(),
             readonly: false,
             profile: None,
+            creates_topics: true,
             ..base.clone()
         },
         (None, None) => base.clone(),

@@ -114,6 +114,7 @@ pub fn connection(
     // A password in a broker URL (rabbitmq-stream://user:password@…) is a secret too.
     crate::broker::rabbit::address::remember_secrets(&brokers);
     Ok(Connection {
+        creates_topics: profile_name.as_deref() != Some(PLAYGROUND),
         brokers,
         properties,
         timeout,

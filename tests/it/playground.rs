@@ -2,6 +2,7 @@
 //! cannot answer offset-for-timestamp lookups.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use evt::broker::mock::MockBroker;
 use evt::broker::produce::Writer;
@@ -482,7 +483,7 @@ fn the_readme_tour_runs_on_rabbitmq_streams() {
     let dir = tempfile::tempdir().unwrap();
     let evt_in = isolated(&dir);
     let mut playground = Spawned::start(evt_in(&["playground", "--with-rabbitmq"]));
-    playground.wait_for_stderr("Ctrl-C to stop", std::time::Duration::from_secs(180));
+    playground.wait_for_stderr("Ctrl-C to stop", Duration::from_secs(180));
     let stderr = playground.stderr();
     assert!(
         stderr.contains("copied") && stderr.contains("into RabbitMQ streams"),
@@ -529,4 +530,116 @@ fn the_readme_tour_runs_on_rabbitmq_streams() {
     playground.interrupt();
     let (code, stderr) = playground.wait_with_stderr(DEADLINE);
     assert_eq!(code, Some(0), "{stderr}");
+}
+
+/// `--playground` works for a replay (its target made with the embedded broker) and is refused
+/// at once, with what to do, where it cannot apply.
+#[test]
+fn an_in_process_playground_replays_and_is_refused_where_it_cannot_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let evt_in = isolated(&dir);
+    let replay = run(evt_in(&[
+        "--playground",
+        "replay",
+        "orders",
+        "--to",
+        "sandbox-orders",
+        "--from",
+        "1h",
+    ]));
+    replay.ok();
+    assert!(
+        replay.stderr.contains("replay into 'sandbox-orders'"),
+        "{}",
+        replay.stderr
+    );
+    for args in [
+        &["--playground", "man"][..],
+        &["--playground", "playground"],
+    ] {
+        let refused = run(evt_in(args));
+        refused.expect_code(2);
+        assert!(
+            refused.stderr.contains("run `evt playground`"),
+            "{}",
+            refused.stderr
+        );
+        assert!(
+            refused.elapsed < Duration::from_secs(5),
+            "{:?}",
+            refused.elapsed
+        );
+    }
+}
+
+/// On the playground, which cannot create topics, a dry run says the target cannot be made
+/// and how to get it, as the real run does, both at once (never after a broker timeout).
+#[test]
+fn a_replay_target_the_playground_cannot_create_is_said_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let evt_in = isolated(&dir);
+    let mut playground = Spawned::start(evt_in(&["playground", "--rate", "0"]));
+    playground.wait_for_stderr("Ctrl-C to stop", DEADLINE);
+    let on = |args: &[&str]| {
+        let mut all = vec!["--profile", "playground"];
+        all.extend_from_slice(args);
+        run(evt_in(&all))
+    };
+    let dry = on(&["replay", "orders", "--to", "nowhere", "--dry-run"]);
+    dry.expect_code(2);
+    assert!(dry.stdout.contains("cannot be created"), "{}", dry.stdout);
+    assert!(!dry.stdout.contains("will be created"), "{}", dry.stdout);
+    assert!(dry.stderr.contains("--topic nowhere:6"), "{}", dry.stderr);
+    let real = on(&["replay", "orders", "--to", "nowhere"]);
+    real.expect_code(2);
+    assert!(real.stderr.contains("--topic nowhere:6"), "{}", real.stderr);
+    assert!(real.elapsed < Duration::from_secs(5), "{:?}", real.elapsed);
+    playground.interrupt();
+}
+
+/// Ctrl-C stops a paced replay within a second, with its checkpoint saved (exit 130).
+#[test]
+fn ctrl_c_stops_a_paced_replay_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let evt_in = isolated(&dir);
+    let mut playground =
+        Spawned::start(evt_in(&["playground", "--rate", "0", "--topic", "paced:6"]));
+    playground.wait_for_stderr("Ctrl-C to stop", DEADLINE);
+    let mut replay = evt_in(&[
+        "--profile",
+        "playground",
+        "replay",
+        "orders",
+        "--to",
+        "paced",
+    ]);
+    replay.args(["--pace", "1x"]);
+    let replay = Spawned::start(replay);
+    // Pacing: once the first event is in the target, the replay waits for the next one.
+    wait_until(
+        "the first paced event",
+        || {
+            run(evt_in(&[
+                "--profile",
+                "playground",
+                "read",
+                "paced",
+                "--format",
+                "value",
+            ]))
+            .stdout
+            .lines()
+            .count()
+                > 0
+        },
+        || replay.stderr(),
+    );
+    let asked = std::time::Instant::now();
+    replay.interrupt();
+    let (code, stderr) = replay.wait_with_stderr(DEADLINE);
+    let took = asked.elapsed();
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(took < Duration::from_secs(1), "stopped after {took:?}");
+    assert!(stderr.contains("continue with: evt replay"), "{stderr}");
+    playground.interrupt();
 }

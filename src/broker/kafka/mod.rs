@@ -101,6 +101,10 @@ impl Broker for Kafka {
         admin::create_topic(&self.connection, name, partitions)
     }
 
+    fn check_create(&self, name: &str, partitions: i32) -> anyhow::Result<()> {
+        admin::check_create(&self.connection, name, partitions)
+    }
+
     fn layout(&self) -> anyhow::Result<Vec<TopicLayout>> {
         cluster::layout(&self.consumer, &self.connection)
     }
