@@ -949,7 +949,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__read)
-            opts="-p -c -b -X -v -h -V --from --until --order --input --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -c -f -b -X -v -h -V --from --until --order --input --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --time --color --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1024,7 +1024,15 @@ _evt() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "pretty json value table" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time)
+                    COMPREPLY=($(compgen -W "utc local ms relative" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1303,7 +1311,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__tail)
-            opts="-n -p -c -b -X -v -h -V --lines --until --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --color --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-n -p -c -f -b -X -v -h -V --lines --until --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --time --color --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1374,7 +1382,15 @@ _evt() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "pretty json value table" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time)
+                    COMPREPLY=($(compgen -W "utc local ms relative" -- "${cur}"))
                     return 0
                     ;;
                 --color)

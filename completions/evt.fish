@@ -68,10 +68,12 @@ complete -c evt -n "__fish_evt_using_subcommand read" -l where-envelope -d 'A jq
 complete -c evt -n "__fish_evt_using_subcommand read" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
 complete -c evt -n "__fish_evt_using_subcommand read" -l validate -d 'Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline' -r -F
 complete -c evt -n "__fish_evt_using_subcommand read" -l validate-by -d 'With a schema directory, choose the schema by this field of the event, e.g. .type' -r
-complete -c evt -n "__fish_evt_using_subcommand read" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
-json\t'One envelope per line, lossless, for machines and files'
-value\t'The payload only, one per line, for jq'
-table\t'One table for the whole stream: topic, partition, offset, time, key, value'"
+complete -c evt -n "__fish_evt_using_subcommand read" -l format -d 'Output format: pretty, compact (one line per event), json (the envelope), value, table, or template=\'…\' (as -f). Default: pretty on a terminal, json when piped' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -s f -d 'A format string, as kcat\'s -f: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, %S/%K value/key length, %% and \\n \\t; evt\'s own: %{time} (as --time says), %{json} (the envelope), %{.path} (a path into the value)' -r
+complete -c evt -n "__fish_evt_using_subcommand read" -l time -d 'How times are shown in pretty, compact, table and template output (the JSON envelope keeps its own form)' -r -f -a "utc\t'ISO 8601 in UTC, with milliseconds'
+local\t'ISO 8601 in the local time zone, with its offset'
+ms\t'Milliseconds since the epoch'
+relative\t'How long ago: 3m12s ago'"
 complete -c evt -n "__fish_evt_using_subcommand read" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -100,10 +102,12 @@ complete -c evt -n "__fish_evt_using_subcommand tail" -l where-envelope -d 'A jq
 complete -c evt -n "__fish_evt_using_subcommand tail" -l jq -d 'Reshape what is printed with a jq expression over the value, e.g. \'{id: .order_id}\'' -r
 complete -c evt -n "__fish_evt_using_subcommand tail" -l validate -d 'Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline' -r -F
 complete -c evt -n "__fish_evt_using_subcommand tail" -l validate-by -d 'With a schema directory, choose the schema by this field of the event, e.g. .type' -r
-complete -c evt -n "__fish_evt_using_subcommand tail" -l format -d 'Output format. Default: pretty on a terminal, json (the envelope) when piped' -r -f -a "pretty\t'A coloured header line and indented JSON, for people'
-json\t'One envelope per line, lossless, for machines and files'
-value\t'The payload only, one per line, for jq'
-table\t'One table for the whole stream: topic, partition, offset, time, key, value'"
+complete -c evt -n "__fish_evt_using_subcommand tail" -l format -d 'Output format: pretty, compact (one line per event), json (the envelope), value, table, or template=\'…\' (as -f). Default: pretty on a terminal, json when piped' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -s f -d 'A format string, as kcat\'s -f: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, %S/%K value/key length, %% and \\n \\t; evt\'s own: %{time} (as --time says), %{json} (the envelope), %{.path} (a path into the value)' -r
+complete -c evt -n "__fish_evt_using_subcommand tail" -l time -d 'How times are shown in pretty, compact, table and template output (the JSON envelope keeps its own form)' -r -f -a "utc\t'ISO 8601 in UTC, with milliseconds'
+local\t'ISO 8601 in the local time zone, with its offset'
+ms\t'Milliseconds since the epoch'
+relative\t'How long ago: 3m12s ago'"
 complete -c evt -n "__fish_evt_using_subcommand tail" -l color -d 'When to use colour (NO_COLOR and TERM=dumb are honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -57,10 +57,12 @@ partition\:"Each partition in offset order, as it arrives (sources one after the
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
 '--validate=[Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline]:PATH:_files' \
 '--validate-by=[With a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
-'--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
-json\:"One envelope per line, lossless, for machines and files"
-value\:"The payload only, one per line, for jq"
-table\:"One table for the whole stream\: topic, partition, offset, time, key, value"))' \
+'--format=[Output format\: pretty, compact (one line per event), json (the envelope), value, table, or template='\''…'\'' (as -f). Default\: pretty on a terminal, json when piped]:FORMAT:_default' \
+'(--format)-f+[A format string, as kcat'\''s -f\: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, %S/%K value/key length, %% and \\n \\t; evt'\''s own\: %{time} (as --time says), %{json} (the envelope), %{.path} (a path into the value)]:TEMPLATE:_default' \
+'--time=[How times are shown in pretty, compact, table and template output (the JSON envelope keeps its own form)]:STYLE:((utc\:"ISO 8601 in UTC, with milliseconds"
+local\:"ISO 8601 in the local time zone, with its offset"
+ms\:"Milliseconds since the epoch"
+relative\:"How long ago\: 3m12s ago"))' \
 '--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
 '-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
@@ -99,10 +101,12 @@ _arguments "${_arguments_options[@]}" : \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
 '--validate=[Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline]:PATH:_files' \
 '--validate-by=[With a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
-'--format=[Output format. Default\: pretty on a terminal, json (the envelope) when piped]:FORMAT:((pretty\:"A coloured header line and indented JSON, for people"
-json\:"One envelope per line, lossless, for machines and files"
-value\:"The payload only, one per line, for jq"
-table\:"One table for the whole stream\: topic, partition, offset, time, key, value"))' \
+'--format=[Output format\: pretty, compact (one line per event), json (the envelope), value, table, or template='\''…'\'' (as -f). Default\: pretty on a terminal, json when piped]:FORMAT:_default' \
+'(--format)-f+[A format string, as kcat'\''s -f\: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, %S/%K value/key length, %% and \\n \\t; evt'\''s own\: %{time} (as --time says), %{json} (the envelope), %{.path} (a path into the value)]:TEMPLATE:_default' \
+'--time=[How times are shown in pretty, compact, table and template output (the JSON envelope keeps its own form)]:STYLE:((utc\:"ISO 8601 in UTC, with milliseconds"
+local\:"ISO 8601 in the local time zone, with its offset"
+ms\:"Milliseconds since the epoch"
+relative\:"How long ago\: 3m12s ago"))' \
 '--color=[When to use colour (NO_COLOR and TERM=dumb are honoured under auto)]:WHEN:(auto always never)' \
 '-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \

@@ -848,9 +848,21 @@ pub struct InlineValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format. Default: pretty on a terminal, json (the envelope) when piped.
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    /// Output format: pretty, compact (one line per event), json (the envelope), value, table,
+    /// or template='…' (as -f). Default: pretty on a terminal, json when piped.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub format: Option<Format>,
+
+    /// A format string, as kcat's -f: %s value, %k key, %t topic, %p partition, %o offset,
+    /// %T timestamp (ms), %h headers, %S/%K value/key length, %% and \n \t; evt's own:
+    /// %{time} (as --time says), %{json} (the envelope), %{.path} (a path into the value).
+    #[arg(short = 'f', value_name = "TEMPLATE", conflicts_with = "format")]
+    pub template: Option<String>,
+
+    /// How times are shown in pretty, compact, table and template output (the JSON envelope
+    /// keeps its own form).
+    #[arg(long, value_enum, default_value_t = TimeArg::Utc, value_name = "STYLE")]
+    pub time: TimeArg,
 
     /// When to use colour (NO_COLOR and TERM=dumb are honoured under auto).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -865,16 +877,51 @@ pub enum Order {
     Partition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// `--format`: a named format, or `template=…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
     /// A coloured header line and indented JSON, for people.
     Pretty,
+    /// One line per event: time, place, key, value.
+    Compact,
     /// One envelope per line, lossless, for machines and files.
     Json,
     /// The payload only, one per line, for jq.
     Value,
     /// One table for the whole stream: topic, partition, offset, time, key, value.
     Table,
+    /// A format string (kcat's tokens and evt's).
+    Template(String),
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    Ok(match text {
+        "pretty" => Format::Pretty,
+        "compact" => Format::Compact,
+        "json" => Format::Json,
+        "value" => Format::Value,
+        "table" => Format::Table,
+        other => match other.strip_prefix("template=") {
+            Some(template) => Format::Template(template.to_string()),
+            None => {
+                return Err(format!(
+                    "'{other}' is not a format: pretty, compact, json, value, table, or template='%t %k %s\n'"
+                ))
+            }
+        },
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeArg {
+    /// ISO 8601 in UTC, with milliseconds.
+    Utc,
+    /// ISO 8601 in the local time zone, with its offset.
+    Local,
+    /// Milliseconds since the epoch.
+    Ms,
+    /// How long ago: 3m12s ago.
+    Relative,
 }
 
 /// How an aggregate report is printed.
@@ -917,13 +964,13 @@ pub enum ReportFormatArg {
 
 // The clap values, mapped to the domain types the rest of evt uses.
 
-impl From<Format> for crate::sink::print::Format {
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Pretty => Self::Pretty,
-            Format::Json => Self::Json,
-            Format::Value => Self::Value,
-            Format::Table => Self::Table,
+impl From<TimeArg> for crate::sink::print::TimeStyle {
+    fn from(t: TimeArg) -> Self {
+        match t {
+            TimeArg::Utc => Self::Utc,
+            TimeArg::Local => Self::Local,
+            TimeArg::Ms => Self::Ms,
+            TimeArg::Relative => Self::Relative,
         }
     }
 }

@@ -208,6 +208,17 @@ fn printing(
 /// `--format value` and `--jq` print no headers; the other formats do.
 fn printed_headers(output: &cli::OutputArgs, filter: &cli::FilterArgs) -> Headers {
     let value_only = output.format == Some(cli::Format::Value) || filter.transform.is_some();
+    // A template without %h or %{json} prints no headers either.
+    let value_only = value_only
+        || output
+            .template
+            .as_deref()
+            .or(match &output.format {
+                Some(cli::Format::Template(t)) => Some(t.as_str()),
+                _ => None,
+            })
+            .and_then(|t| crate::sink::print::template::Template::parse(t).ok())
+            .is_some_and(|t| !t.headers);
     if value_only {
         Headers::ForFilters
     } else {

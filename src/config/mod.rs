@@ -56,11 +56,11 @@ impl Config {
         let terminal = std::io::stdout().is_terminal();
         let job = match cli.command {
             cli::Command::Read(args) => {
-                let output = output::decide(&args.output, terminal, &env);
+                let output = output::decide(&args.output, terminal, &env)?;
                 Job::Read(jobs::read_job(args, &connection, output)?)
             }
             cli::Command::Tail(args) => {
-                let output = output::decide(&args.output, terminal, &env);
+                let output = output::decide(&args.output, terminal, &env)?;
                 Job::Tail(jobs::tail_job(args, &connection, output)?)
             }
             cli::Command::Playground(args) => Job::Playground(jobs::playground_options(&args)?),

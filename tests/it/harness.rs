@@ -518,7 +518,7 @@ pub fn run_capped(command: Command, deadline: Duration, memory: u64) -> Out {
     run_limited(command, deadline, Some(memory))
 }
 
-fn run_limited(mut command: Command, deadline: Duration, memory: Option<u64>) -> Out {
+pub fn run_limited(mut command: Command, deadline: Duration, memory: Option<u64>) -> Out {
     if let Some(bytes) = memory {
         cap_memory(&mut command, bytes);
     }

@@ -191,3 +191,160 @@ fn closed_pipe_ends_quietly_with_exit_0() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert_eq!(stderr, "", "quiet");
 }
+
+/// Runs evt on a pseudo-terminal (util-linux `script`), as a person at a terminal would, in
+/// the playground; what it printed, and its exit code.
+fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> (String, Option<i32>) {
+    let evt = env!("CARGO_BIN_EXE_evt");
+    let quoted: Vec<String> = std::iter::once(evt)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    let mut command = std::process::Command::new("script");
+    command.args(["-qec", &quoted.join(" "), "/dev/null"]);
+    command.env("EVT_CONFIG", "/nonexistent/evt-test-config.toml");
+    command.env_remove("NO_COLOR").env("TERM", "xterm");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let ran = run(command);
+    (
+        without_colours(&ran.stdout.replace("\r\n", "\n")),
+        ran.status,
+    )
+}
+
+/// The text without its SGR colour sequences (`ESC [ … m`).
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn kcat_format_strings_and_time_styles_on_a_terminal() {
+    let (out, code) = on_terminal(
+        &[
+            "--playground",
+            "read",
+            "orders",
+            "-c",
+            "3",
+            "-f",
+            r"%t [%p] @%o %k %T %{time}\n",
+            "--time",
+            "ms",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("orders [")).collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for line in lines {
+        let words: Vec<&str> = line.split(' ').collect();
+        assert!(words[3].starts_with("order-"), "{line}");
+        assert_eq!(
+            words[4], words[5],
+            "%T and %{{time}} with --time ms agree: {line}"
+        );
+        assert!(
+            words[4].len() == 13 && words[4].parse::<i64>().is_ok(),
+            "{line}"
+        );
+    }
+    let (out, code) = on_terminal(
+        &[
+            "--playground",
+            "read",
+            "orders",
+            "-c",
+            "2",
+            "--format",
+            "compact",
+            "--time",
+            "relative",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains(" ago ") && l.contains("orders/"))
+            .count(),
+        2,
+        "{out}"
+    );
+    let (out, _) = on_terminal(
+        &[
+            "--playground",
+            "read",
+            "orders",
+            "-c",
+            "1",
+            "--format",
+            "compact",
+            "--time",
+            "local",
+        ],
+        &[("TZ", "Asia/Kolkata")],
+    );
+    assert!(out.contains("+05:30 orders/"), "{out}");
+}
+
+#[test]
+fn templates_piped_write_bytes_as_they_are_and_bad_ones_are_refused() {
+    let topic = unique_topic("template");
+    create_topic(&topic, 1);
+    produce(
+        &topic,
+        &[
+            record(
+                0,
+                Some(b"k1"),
+                Some(br#"{"id":1,"who":{"name":"ann"}}"#),
+                vec![("h", Some(&b"v"[..]))],
+            ),
+            record(0, None, Some(&[0, 0, 0, 0, 7, 0xde, 0xad]), vec![]),
+        ],
+    );
+    let templated = evt(&["read", &topic, "-f", r"%k|%s|%K|%S|%h|%{.who.name}\n"]);
+    assert_eq!(
+        templated.ok().stdout.lines().next(),
+        Some(r#"k1|{"id":1,"who":{"name":"ann"}}|2|29|h=v|ann"#)
+    );
+    let mut command = evt_command();
+    command.args([
+        "-b",
+        &broker().addr,
+        "read",
+        &topic,
+        "--format",
+        "template=%s",
+    ]);
+    let value = run_limited(command, DEADLINE, None);
+    let mut raw = Vec::new();
+    raw.extend_from_slice(br#"{"id":1,"who":{"name":"ann"}}"#);
+    raw.extend_from_slice(&[0, 0, 0, 0, 7, 0xde, 0xad]);
+    assert_eq!(value.bytes, raw, "piped: the bytes as they are");
+    let table = evt(&["read", &topic, "--format", "table"]);
+    assert!(
+        table.ok().stdout.contains("schema-id 7, 2 bytes: de ad"),
+        "{}",
+        table.stdout
+    );
+    let bad = evt(&["read", &topic, "-f", "%q"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("unknown token %q"), "{}", bad.stderr);
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+}

@@ -2,10 +2,12 @@
 //! event arrives, behind one [`PrintSink`] that owns stdout, buffers, marks invalid events
 //! (`--validate`) and ends quietly when the reader of stdout goes away.
 
+mod compact;
 mod json;
 mod pretty;
 pub use crate::safe;
 mod table;
+pub mod template;
 mod value;
 
 use std::io::{ErrorKind, Write};
@@ -15,22 +17,115 @@ use crate::sink::{Flow, Sink};
 use crate::validate::{Schemas, Verdict, Violation};
 
 /// The formats events are printed in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Format {
     /// A header line and indented JSON, for people.
     Pretty,
+    /// One line per event: time, place, key, value.
+    Compact,
     /// The lossless envelope, one per line.
     Json,
     /// The payload only.
     Value,
     /// One table for the whole stream, fitted to the terminal.
     Table,
+    /// kcat's format strings, and evt's own tokens.
+    Template(template::Template),
+}
+
+/// How times are shown to people (the JSON envelope always keeps its own form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeStyle {
+    /// ISO 8601 in UTC with milliseconds.
+    #[default]
+    Utc,
+    /// ISO 8601 in the local time zone, with its offset.
+    Local,
+    /// Milliseconds since the epoch.
+    Ms,
+    /// How long ago (`3m12s ago`), or ahead (`in 5s`).
+    Relative,
+}
+
+/// A timestamp as `style` shows it (`no-timestamp` when there is none).
+pub fn show_time(ms: Option<i64>, style: TimeStyle) -> String {
+    let Some(ms) = ms else {
+        return "no-timestamp".to_string();
+    };
+    let at = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms);
+    match (style, at) {
+        (TimeStyle::Ms, _) | (_, None) => ms.to_string(),
+        (TimeStyle::Utc, Some(at)) => at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        (TimeStyle::Local, Some(at)) => at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+            .to_string(),
+        (TimeStyle::Relative, Some(_)) => {
+            relative(chrono::Utc::now().timestamp_millis().saturating_sub(ms))
+        }
+    }
+}
+
+/// `3m12s ago` for a past `ago_ms`, `in 5s` for a future one; the two largest units.
+fn relative(ago_ms: i64) -> String {
+    let secs = ago_ms.unsigned_abs() / 1000;
+    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+    let mut parts = Vec::new();
+    let mut left = secs;
+    for (size, name) in units {
+        if left >= size || (parts.is_empty() && size == 1) {
+            parts.push(format!("{}{name}", left / size));
+            left %= size;
+        }
+        if parts.len() == 2 || (!parts.is_empty() && left == 0) {
+            break;
+        }
+    }
+    let span = parts.concat();
+    if ago_ms >= 0 {
+        format!("{span} ago")
+    } else {
+        format!("in {span}")
+    }
+}
+
+/// How a value is shown to people: as the envelope classifies it, except that a
+/// Confluent-framed value (magic byte 0, schema id) is described like binary, whatever its
+/// bytes look like.
+pub(crate) fn shown(bytes: &[u8]) -> crate::event::Payload<'_> {
+    match crate::event::split_confluent(bytes) {
+        Some(_) => crate::event::Payload::Binary(bytes),
+        None => crate::event::Payload::of(bytes),
+    }
+}
+
+/// A binary value as a person reads it: Confluent-framed values (magic byte 0, schema id)
+/// named as such, every other one by its size; then the first bytes in hex.
+pub fn value_note(bytes: &[u8]) -> String {
+    let (head, payload) = match crate::event::split_confluent(bytes) {
+        Some((id, payload)) => (format!("schema-id {id}, {} bytes", payload.len()), payload),
+        None => (format!("{} bytes of binary", bytes.len()), bytes),
+    };
+    const PREVIEW: usize = 16;
+    let hex: Vec<String> = payload
+        .iter()
+        .take(PREVIEW)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let more = if payload.len() > PREVIEW { " …" } else { "" };
+    if hex.is_empty() {
+        head
+    } else {
+        format!("{head}: {}{more}", hex.join(" "))
+    }
 }
 
 /// How events are printed, decided once from the flags and the terminal.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Output {
     pub format: Format,
+    /// How times are shown in pretty, compact, table and template output.
+    pub time: TimeStyle,
     pub color: bool,
     /// The terminal's width in columns, when stdout is one.
     pub width: Option<usize>,
@@ -55,11 +150,17 @@ pub trait Printer: Send {
 
 /// The printer for the chosen format.
 pub fn printer(output: &Output) -> Box<dyn Printer> {
-    match output.format {
+    match &output.format {
         Format::Json => Box::new(json::JsonPrinter),
         Format::Value => Box::new(value::ValuePrinter),
-        Format::Pretty => Box::new(pretty::PrettyPrinter::new(output.color)),
-        Format::Table => Box::new(table::TablePrinter::new(output.width)),
+        Format::Pretty => Box::new(pretty::PrettyPrinter::new(output.color, output.time)),
+        Format::Compact => Box::new(compact::CompactPrinter::new(output.color, output.time)),
+        Format::Table => Box::new(table::TablePrinter::new(output.width, output.time)),
+        Format::Template(t) => Box::new(template::TemplatePrinter::new(
+            t.clone(),
+            output.time,
+            output.terminal,
+        )),
     }
 }
 
@@ -231,10 +332,52 @@ mod tests {
     fn value_printer() -> Box<dyn Printer> {
         printer(&Output {
             format: Format::Value,
+            time: TimeStyle::Utc,
             color: false,
             width: None,
             terminal: false,
         })
+    }
+
+    #[test]
+    fn times_show_as_asked() {
+        assert_eq!(
+            show_time(Some(1_767_225_600_123), TimeStyle::Utc),
+            "2026-01-01T00:00:00.123Z"
+        );
+        assert_eq!(
+            show_time(Some(1_767_225_600_123), TimeStyle::Ms),
+            "1767225600123"
+        );
+        assert_eq!(show_time(None, TimeStyle::Relative), "no-timestamp");
+        assert_eq!(relative(192_000), "3m12s ago");
+        assert_eq!(relative(3_600_000 * 26 + 60_000), "1d2h ago");
+        assert_eq!(relative(-5_000), "in 5s");
+        assert_eq!(relative(400), "0s ago");
+        assert_eq!(relative(7_200_000), "2h ago");
+        let now = chrono::Utc::now().timestamp_millis();
+        assert_eq!(
+            show_time(Some(now - 65_000), TimeStyle::Relative),
+            "1m5s ago"
+        );
+        let local = show_time(Some(0), TimeStyle::Local);
+        assert!(
+            local.contains('T') && (local.contains('+') || local.contains('-')),
+            "{local}"
+        );
+    }
+
+    #[test]
+    fn binary_values_are_described_with_their_schema_id() {
+        assert_eq!(
+            value_note(&[0, 0, 0, 1, 0x2c, 0xab]),
+            "schema-id 300, 1 bytes: ab"
+        );
+        assert_eq!(
+            value_note(&[0xff; 20]),
+            "20 bytes of binary: ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff …"
+        );
+        assert_eq!(value_note(&[0, 0, 0, 0, 7]), "schema-id 7, 0 bytes");
     }
 
     #[test]

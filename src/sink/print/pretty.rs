@@ -1,8 +1,8 @@
 //! `--format pretty`: a header line per event (where, when, key, headers) and its value as
 //! indented JSON, coloured when colour is on. Key order and number text are kept as sent.
 
-use super::{safe, Printer};
-use crate::event::{format_timestamp, Event, Payload};
+use super::{safe, show_time, value_note, Printer, TimeStyle};
+use crate::event::{Event, Payload};
 use crate::limits::{PRETTY_MAX_BYTES, PRETTY_MAX_INDENT};
 use crate::safe::thousands;
 
@@ -18,11 +18,12 @@ const NOTE: &str = "\x1b[2;3m";
 
 pub struct PrettyPrinter {
     color: bool,
+    time: TimeStyle,
 }
 
 impl PrettyPrinter {
-    pub fn new(color: bool) -> PrettyPrinter {
-        PrettyPrinter { color }
+    pub fn new(color: bool, time: TimeStyle) -> PrettyPrinter {
+        PrettyPrinter { color, time }
     }
 
     fn paint(&self, out: &mut Vec<u8>, style: &str, text: &str) {
@@ -37,9 +38,8 @@ impl PrettyPrinter {
 
     fn header_line(&self, event: &Event, out: &mut Vec<u8>) {
         self.paint(out, WHERE, &super::place(event));
-        let time = event.timestamp.and_then(format_timestamp);
         out.extend_from_slice(b"  ");
-        self.paint(out, TIME, time.as_deref().unwrap_or("no-timestamp"));
+        self.paint(out, TIME, &show_time(event.timestamp, self.time));
         out.extend_from_slice(b"  ");
         match &event.key {
             None => self.paint(out, NOTE, "key=null"),
@@ -63,7 +63,7 @@ impl PrettyPrinter {
             out.push(b'\n');
             return;
         };
-        match Payload::of(value) {
+        match super::shown(value) {
             Payload::Json(text) => {
                 out.extend_from_slice(b"  ");
                 self.indent(text, out);
@@ -90,7 +90,7 @@ impl PrettyPrinter {
             }
             Payload::Binary(bytes) => {
                 out.extend_from_slice(b"  ");
-                self.paint(out, NOTE, &format!("({} bytes of binary)", bytes.len()));
+                self.paint(out, NOTE, &format!("({})", value_note(bytes)));
             }
         }
         out.push(b'\n');
@@ -307,7 +307,7 @@ mod tests {
             })
         };
         let mut out = Vec::new();
-        PrettyPrinter::new(color).print(&event, &mut out);
+        PrettyPrinter::new(color, TimeStyle::Utc).print(&event, &mut out);
         String::from_utf8(out).unwrap()
     }
 
@@ -334,7 +334,12 @@ mod tests {
     fn tombstones_text_and_binary() {
         assert!(render(None, false).ends_with("  (tombstone)\n"));
         assert!(render(Some(b"hello\nworld"), false).ends_with("  hello\n  world\n"));
-        assert!(render(Some(&[0xff, 0xfe]), false).ends_with("  (2 bytes of binary)\n"));
+        assert!(render(Some(&[0xff, 0xfe]), false).ends_with("  (2 bytes of binary: ff fe)\n"));
+        let framed = render(Some(&[0, 0, 0, 0, 9, b'{', b'}']), false);
+        assert!(
+            framed.ends_with("  (schema-id 9, 2 bytes: 7b 7d)\n"),
+            "{framed}"
+        );
     }
 
     #[test]
@@ -361,7 +366,7 @@ mod tests {
             },
         ] {
             let mut out = Vec::new();
-            PrettyPrinter::new(false).print(&e, &mut out);
+            PrettyPrinter::new(false, TimeStyle::Utc).print(&e, &mut out);
             let text = String::from_utf8(out).unwrap();
             for c in ['\x1b', '\x07', '\r', '\x08', '\u{202e}', '\u{9b}'] {
                 assert!(!text.contains(c), "{c:?} sent raw in {text:?}");

@@ -4,8 +4,8 @@
 //! the columns; after that each row is printed as it comes, cells too long for their column
 //! cut with an ellipsis. Memory stays bounded on any window.
 
-use super::Printer;
-use crate::event::{push_timestamp, Event, Payload};
+use super::{show_time, Printer, TimeStyle};
+use crate::event::{Event, Payload};
 
 /// Rows held back to size the columns.
 const SIZING_ROWS: usize = 200;
@@ -18,14 +18,16 @@ const RIGHT: [bool; 6] = [false, true, true, false, false, false];
 
 pub struct TablePrinter {
     width: usize,
+    time: TimeStyle,
     held: Vec<[String; 6]>,
     columns: Option<[usize; 6]>,
 }
 
 impl TablePrinter {
-    pub fn new(terminal_width: Option<usize>) -> TablePrinter {
+    pub fn new(terminal_width: Option<usize>, time: TimeStyle) -> TablePrinter {
         TablePrinter {
             width: terminal_width.unwrap_or(DEFAULT_WIDTH).max(40),
+            time,
             held: Vec::new(),
             columns: None,
         }
@@ -98,11 +100,11 @@ fn fit(text: &str, width: usize) -> String {
 
 /// A key or value as one line of safe text: control characters are shown, never sent.
 fn cell(bytes: Option<&[u8]>) -> String {
-    let text = match bytes.map(Payload::of) {
+    let text = match bytes.map(super::shown) {
         None => return "null".to_string(),
         Some(Payload::Json(t) | Payload::Text(t)) => t,
         Some(Payload::JsonNull) => return "null (json)".to_string(),
-        Some(Payload::Binary(b)) => return format!("({} bytes)", b.len()),
+        Some(Payload::Binary(b)) => return format!("({})", super::value_note(b)),
     };
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
@@ -120,10 +122,10 @@ fn cell(bytes: Option<&[u8]>) -> String {
 
 impl Printer for TablePrinter {
     fn print(&mut self, event: &Event, out: &mut Vec<u8>) {
-        let mut time = Vec::with_capacity(24);
-        if let Some(ms) = event.timestamp {
-            push_timestamp(&mut time, ms);
-        }
+        let time = match event.timestamp {
+            Some(_) => show_time(event.timestamp, self.time),
+            None => String::new(),
+        };
         let number = |n: Option<i64>| n.map_or_else(String::new, |n| n.to_string());
         let topic = match (&event.topic, event.origin.file()) {
             (Some(t), _) => t.to_string(),
@@ -134,7 +136,7 @@ impl Printer for TablePrinter {
             cell(Some(topic.as_bytes())),
             number(event.partition.map(i64::from)),
             number(event.offset),
-            String::from_utf8(time).unwrap_or_default(),
+            time,
             cell(event.key.as_deref()),
             cell(event.value.as_deref()),
         ];
@@ -174,7 +176,7 @@ mod tests {
 
     #[test]
     fn one_header_for_the_whole_stream_and_rows_fit_the_width() {
-        let mut printer = TablePrinter::new(Some(80));
+        let mut printer = TablePrinter::new(Some(80), TimeStyle::Utc);
         let mut out = Vec::new();
         printer.print(&event(7, &"x".repeat(300)), &mut out);
         assert!(
