@@ -907,7 +907,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__produce)
-            opts="-b -X -v -h -V --values --input --skip-bad --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-b -X -v -h -V --values --input --skip-bad --key --header --value --value-file --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -915,6 +915,22 @@ _evt() {
             case "${prev}" in
                 --input)
                     COMPREPLY=($(compgen -W "jsonl json values" -- "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --brokers)

@@ -162,6 +162,10 @@ complete -c evt -n "__fish_evt_using_subcommand replay" -s V -l version -d 'Prin
 complete -c evt -n "__fish_evt_using_subcommand produce" -l input -d 'How to read files: jsonl (one event per line), json (one document: an array of events or one event), values (each line\'s bytes are a value). Default: json for .json files, jsonl for the rest and stdin' -r -f -a "jsonl\t''
 json\t''
 values\t''"
+complete -c evt -n "__fish_evt_using_subcommand produce" -l key -d 'One event typed by hand: its key. Its value is --value, --value-file, or all of stdin' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -l header -d 'One event typed by hand: a header NAME=VALUE (repeatable)' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -l value -d 'One event typed by hand: its value, as text' -r
+complete -c evt -n "__fish_evt_using_subcommand produce" -l value-file -d 'One event typed by hand: its value, the bytes of this file (`-`: stdin)' -r -F
 complete -c evt -n "__fish_evt_using_subcommand produce" -s b -l brokers -d 'Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile\'s, else localhost:9092' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -s X -d 'A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)' -r
 complete -c evt -n "__fish_evt_using_subcommand produce" -l config -d 'A file of key=value librdkafka properties (the kcat.conf format)' -r -F

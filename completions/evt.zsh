@@ -175,6 +175,10 @@ key\:"murmur2 of the key, as the Java client does"))' \
 (produce)
 _arguments "${_arguments_options[@]}" : \
 '--input=[How to read files\: jsonl (one event per line), json (one document\: an array of events or one event), values (each line'\''s bytes are a value). Default\: json for .json files, jsonl for the rest and stdin]:SHAPE:(jsonl json values)' \
+'()--key=[One event typed by hand\: its key. Its value is --value, --value-file, or all of stdin]:KEY:_default' \
+'()*--header=[One event typed by hand\: a header NAME=VALUE (repeatable)]:NAME=VALUE:_default' \
+'(--value-file)--value=[One event typed by hand\: its value, as text]:TEXT:_default' \
+'()--value-file=[One event typed by hand\: its value, the bytes of this file (\`-\`\: stdin)]:PATH:_files' \
 '-b+[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '--brokers=[Bootstrap brokers, comma separated (host\:port,…), or a RabbitMQ Streams address (rabbitmq-stream\://user\:password@host\:5552/vhost). Default\: the profile'\''s, else localhost\:9092]:LIST:_default' \
 '*-X+[A librdkafka property (repeatable), e.g. -X security.protocol=SASL_SSL; on RabbitMQ Streams, key.property=NAME (the application property that holds the key)]:KEY=VALUE:_default' \

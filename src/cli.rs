@@ -648,6 +648,37 @@ pub struct ProduceArgs {
     /// the first one.
     #[arg(long)]
     pub skip_bad: bool,
+
+    /// One event typed by hand: its key. Its value is --value, --value-file, or all of stdin.
+    #[arg(
+        long,
+        value_name = "KEY",
+        conflicts_with = "files",
+        help_heading = "One event"
+    )]
+    pub key: Option<String>,
+
+    /// One event typed by hand: a header NAME=VALUE (repeatable).
+    #[arg(
+        long = "header",
+        value_name = "NAME=VALUE",
+        conflicts_with = "files",
+        help_heading = "One event"
+    )]
+    pub headers: Vec<String>,
+
+    /// One event typed by hand: its value, as text.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["files", "value_file"], help_heading = "One event")]
+    pub value: Option<String>,
+
+    /// One event typed by hand: its value, the bytes of this file (`-`: stdin).
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "files",
+        help_heading = "One event"
+    )]
+    pub value_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

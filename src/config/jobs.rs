@@ -67,6 +67,24 @@ pub struct ProduceJob {
     /// The files (stdin when none).
     pub request: Request,
     pub skip_bad: bool,
+    /// One event typed by hand (`--key`, `--header`, `--value`, `--value-file`) instead.
+    pub single: Option<OneEvent>,
+}
+
+/// An event given on the command line.
+#[derive(Debug, Clone)]
+pub struct OneEvent {
+    pub key: Option<Vec<u8>>,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub value: ValueFrom,
+}
+
+/// Where a typed event's value comes from.
+#[derive(Debug, Clone)]
+pub enum ValueFrom {
+    Text(String),
+    File(PathBuf),
+    Stdin,
 }
 
 /// What reading commands do with the headers of the events they read.
@@ -461,7 +479,37 @@ pub fn produce_job(args: cli::ProduceArgs, connection: &Connection) -> anyhow::R
     } else {
         args.input.input
     };
+    let single = (args.key.is_some()
+        || !args.headers.is_empty()
+        || args.value.is_some()
+        || args.value_file.is_some())
+    .then(|| -> anyhow::Result<OneEvent> {
+        let headers = args
+            .headers
+            .iter()
+            .map(|h| match h.split_once('=') {
+                Some((name, value)) if !name.is_empty() => {
+                    Ok((name.to_string(), value.as_bytes().to_vec()))
+                }
+                _ => Err(EvtError::usage(format!(
+                    "--header {h}: expected NAME=VALUE, e.g. --header trace-id=abc"
+                ))),
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let value = match (&args.value, &args.value_file) {
+            (Some(text), _) => ValueFrom::Text(text.clone()),
+            (None, Some(path)) if path.as_os_str() != "-" => ValueFrom::File(path.clone()),
+            _ => ValueFrom::Stdin,
+        };
+        Ok(OneEvent {
+            key: args.key.as_ref().map(|k| k.as_bytes().to_vec()),
+            headers,
+            value,
+        })
+    })
+    .transpose()?;
     Ok(ProduceJob {
+        single,
         topic: args.topic,
         request: request(
             files,

@@ -16,7 +16,10 @@ use std::path::PathBuf;
 
 use crate::broker::Connection;
 use crate::cli::{self, Cli};
-pub use jobs::{parse_rate, ProduceJob, ReadJob, ReplayJob, StatsJob, TraceJob, ValidateJob};
+pub use jobs::{
+    parse_rate, OneEvent, ProduceJob, ReadJob, ReplayJob, StatsJob, TraceJob, ValidateJob,
+    ValueFrom,
+};
 pub use profile::{DEFAULT_BROKERS, PLAYGROUND};
 
 /// Everything a command needs.

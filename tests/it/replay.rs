@@ -585,3 +585,68 @@ fn sigterm_with_an_unanswering_target_stops_within_the_timeout() {
     assert_eq!(seen.len(), 200, "nothing lost");
     assert!(seen.values().all(|n| *n == 1), "nothing doubled");
 }
+
+/// One event typed by hand: key, headers and a value given as text, read from stdin (its
+/// closing newline is not the value's) or from a file (byte for byte).
+#[test]
+fn produce_writes_one_event_typed_by_hand() {
+    let topic = unique_topic("typed");
+    create_topic(&topic, 1);
+    evt(&[
+        "produce",
+        &topic,
+        "--key",
+        "order-7",
+        "--header",
+        "trace=t1",
+        "--header",
+        "src=cli",
+        "--value",
+        r#"{"typed":true}"#,
+    ])
+    .ok();
+    let mut piped = evt_command();
+    piped.args(["-b", &broker().addr, "produce", &topic, "--key", "order-8"]);
+    piped.stdin(std::process::Stdio::piped());
+    let mut child = piped
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"from\":\"stdin\"}\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("value.bin");
+    std::fs::write(&file, [0xff, 0x00, b'\n']).unwrap();
+    evt(&["produce", &topic, "--value-file", file.to_str().unwrap()]).ok();
+
+    let events = events_of(&broker().addr, &topic);
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0].key.as_deref(), Some(&b"order-7"[..]));
+    assert_eq!(events[0].value.as_deref(), Some(&br#"{"typed":true}"#[..]));
+    let headers: Vec<(&str, Option<&[u8]>)> = events[0]
+        .headers
+        .iter()
+        .map(|h| (h.name.as_str(), h.value.as_deref()))
+        .collect();
+    assert_eq!(
+        headers,
+        [("trace", Some(&b"t1"[..])), ("src", Some(&b"cli"[..]))]
+    );
+    assert_eq!(
+        events[1].value.as_deref(),
+        Some(&br#"{"from":"stdin"}"#[..])
+    );
+    assert_eq!(events[2].key, None);
+    assert_eq!(events[2].value.as_deref(), Some(&[0xff, 0x00, b'\n'][..]));
+
+    let bad = evt(&["produce", &topic, "--header", "no-equals-sign"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("expected NAME=VALUE"), "{}", bad.stderr);
+}
