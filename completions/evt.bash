@@ -965,7 +965,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__read)
-            opts="-p -c -f -b -X -v -h -V --from --until --order --input --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --time --color --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-p -c -f -b -X -v -h -V --from --until --order --input --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --schema-by --only-invalid --format --time --color --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1035,7 +1035,7 @@ _evt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --validate-by)
+                --schema-by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1327,7 +1327,7 @@ _evt() {
             return 0
             ;;
         evt__subcmd__tail)
-            opts="-n -p -c -f -b -X -v -h -V --lines --until --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --validate-by --only-invalid --format --time --color --brokers --config --profile --timeout --playground --verbose --help --version"
+            opts="-n -p -c -f -b -X -v -h -V --lines --until --partition --count --explain --key --key-regex --grep --header --where --where-envelope --jq --no-prune --validate --schema-by --only-invalid --format --time --color --brokers --config --profile --timeout --playground --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1393,7 +1393,7 @@ _evt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --validate-by)
+                --schema-by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

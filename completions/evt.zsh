@@ -56,7 +56,7 @@ partition\:"Each partition in offset order, as it arrives (sources one after the
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
 '--validate=[Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline]:PATH:_files' \
-'--validate-by=[With a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
+'--schema-by=[With a schema directory, choose the schema by this field of the event, e.g. .type (the same option as \`evt validate --schema-by\`)]:FIELD:_default' \
 '--format=[Output format\: pretty, compact (one line per event), json (the envelope), value, table, or template='\''…'\'' (as -f). Default\: pretty on a terminal, json when piped]:FORMAT:_default' \
 '(--format)-f+[A format string, as kcat'\''s -f\: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, %S/%K value/key length, %% and \\n \\t; evt'\''s own\: %{time} (as --time says), %{json} (the envelope), %{.path} (a path into the value)]:TEMPLATE:_default' \
 '--time=[How times are shown in pretty, compact, table and template output (the JSON envelope keeps its own form)]:STYLE:((utc\:"ISO 8601 in UTC, with milliseconds"
@@ -100,7 +100,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--where-envelope=[A jq expression over the whole envelope (topic, partition, offset, timestamp, key, headers, value), e.g. '\''.partition == 2 and .offset > 100'\'']:JQ:_default' \
 '--jq=[Reshape what is printed with a jq expression over the value, e.g. '\''{id\: .order_id}'\'']:JQ:_default' \
 '--validate=[Check each event against this schema file (or directory, by topic name) and mark the invalid ones inline]:PATH:_files' \
-'--validate-by=[With a schema directory, choose the schema by this field of the event, e.g. .type]:FIELD:_default' \
+'--schema-by=[With a schema directory, choose the schema by this field of the event, e.g. .type (the same option as \`evt validate --schema-by\`)]:FIELD:_default' \
 '--format=[Output format\: pretty, compact (one line per event), json (the envelope), value, table, or template='\''…'\'' (as -f). Default\: pretty on a terminal, json when piped]:FORMAT:_default' \
 '(--format)-f+[A format string, as kcat'\''s -f\: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp (ms), %h headers, %S/%K value/key length, %% and \\n \\t; evt'\''s own\: %{time} (as --time says), %{json} (the envelope), %{.path} (a path into the value)]:TEMPLATE:_default' \
 '--time=[How times are shown in pretty, compact, table and template output (the JSON envelope keeps its own form)]:STYLE:((utc\:"ISO 8601 in UTC, with milliseconds"

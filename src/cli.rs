@@ -868,8 +868,14 @@ pub struct InlineValidateArgs {
     #[arg(long = "validate", value_name = "PATH")]
     pub schema: Option<PathBuf>,
 
-    /// With a schema directory, choose the schema by this field of the event, e.g. .type.
-    #[arg(long = "validate-by", value_name = "FIELD", requires = "schema")]
+    /// With a schema directory, choose the schema by this field of the event, e.g. .type
+    /// (the same option as `evt validate --schema-by`).
+    #[arg(
+        long = "schema-by",
+        alias = "validate-by",
+        value_name = "FIELD",
+        requires = "schema"
+    )]
     pub schema_by: Option<String>,
 
     /// Print only the events that fail validation.

@@ -151,6 +151,14 @@ impl Schemas {
     /// Validates `value`; `topic` chooses the schema in a directory without --schema-by.
     pub fn check(&mut self, value: &Value, topic: Option<&str>) -> anyhow::Result<Verdict> {
         let missing = self.missing;
+        // A directory picks by topic or field: events with neither (plain values of a file)
+        // can never be checked; one usage error, not one violation per event.
+        if let (Some(dir), None, None) = (&self.dir, topic, &self.by_field) {
+            return Err(EvtError::usage(format!(
+                "{} is a directory of schemas, chosen by topic or --schema-by FIELD, and these events have no topic; name one schema file, or add --schema-by .type",
+                dir.display()
+            )));
+        }
         let Some(compiled) = self.choose(value, topic)? else {
             let reason = self.why_missing(value, topic);
             return Ok(match missing {

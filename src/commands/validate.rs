@@ -14,7 +14,14 @@ pub fn run(
     stop: &Stop,
 ) -> anyhow::Result<ExitStatus> {
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut sink = ValidateSink::new(job.schemas, job.format, job.missing, job.max_errors, out);
+    let mut sink = ValidateSink::new(
+        job.schemas,
+        job.format,
+        job.missing,
+        job.max_errors,
+        job.color,
+        out,
+    );
     let outcome = super::gather(
         connection,
         &job.request,

@@ -38,6 +38,8 @@ pub struct ValidateJob {
     pub missing: MissingSchema,
     pub format: ReportFormat,
     pub max_errors: Option<u64>,
+    /// Colours in the text report.
+    pub color: bool,
 }
 
 /// `evt replay`.
@@ -270,6 +272,7 @@ fn inline_validation(args: &cli::InlineValidateArgs) -> anyhow::Result<Option<In
 pub fn validate_job(
     args: cli::ValidateArgs,
     connection: &Connection,
+    color: bool,
 ) -> anyhow::Result<ValidateJob> {
     if !args.schema.exists() {
         return Err(EvtError::usage(format!(
@@ -291,6 +294,7 @@ pub fn validate_job(
     let mut schemas = Schemas::load(&args.schema, args.schema_by.as_deref(), missing)?;
     schemas.check_all()?;
     Ok(ValidateJob {
+        color,
         request,
         filter: filter(&args.filter)?,
         schemas,

@@ -70,7 +70,10 @@ impl Config {
             cli::Command::Replay(args) => {
                 Job::Replay(Box::new(jobs::replay_job(args, &connection, &env)?))
             }
-            cli::Command::Validate(args) => Job::Validate(jobs::validate_job(args, &connection)?),
+            cli::Command::Validate(args) => {
+                let color = terminal && !env.no_color && !env.dumb_terminal;
+                Job::Validate(jobs::validate_job(args, &connection, color)?)
+            }
             cli::Command::Diff(args) => {
                 Job::Diff(Box::new(diff::diff_job(args, &connection, &env, terminal)?))
             }

@@ -7,7 +7,7 @@ use std::io::Write;
 use serde_json::Value;
 
 use crate::event::{Event, Origin, Unreadable};
-use crate::sink::violations::{ReportFormat, Reporter};
+use crate::sink::violations::{ReportFormat, Reporter, Seen};
 use crate::sink::{Flow, Sink};
 use crate::validate::{MissingSchema, Schemas, Verdict};
 
@@ -26,11 +26,12 @@ impl<W: Write> ValidateSink<W> {
         format: ReportFormat,
         missing: MissingSchema,
         max_errors: Option<u64>,
+        color: bool,
         out: W,
     ) -> Self {
         ValidateSink {
             schemas,
-            reporter: Reporter::new(format, missing == MissingSchema::Warn),
+            reporter: Reporter::new(format, missing == MissingSchema::Warn, color),
             out,
             max_errors,
             pipe_closed: false,
@@ -42,8 +43,13 @@ impl<W: Write> ValidateSink<W> {
         self.reporter.tally.invalid
     }
 
-    fn verdict(&mut self, origin: &Origin, verdict: Verdict) -> anyhow::Result<Flow> {
-        if let Err(e) = self.reporter.record(origin, verdict, &mut self.out) {
+    fn verdict(
+        &mut self,
+        origin: &Origin,
+        seen: Seen<'_>,
+        verdict: Verdict,
+    ) -> anyhow::Result<Flow> {
+        if let Err(e) = self.reporter.record(origin, seen, verdict, &mut self.out) {
             return self.io(e);
         }
         let enough = self.max_errors.is_some_and(|n| self.invalid() >= n);
@@ -60,37 +66,33 @@ impl<W: Write> ValidateSink<W> {
         )))
     }
 
-    fn check(
-        &mut self,
-        origin: &Origin,
-        topic: Option<&str>,
-        value: Option<&[u8]>,
-    ) -> anyhow::Result<Flow> {
+    /// Checks `value` (the event's, or what `--jq` made of it).
+    fn check(&mut self, event: &Event, value: Option<&[u8]>) -> anyhow::Result<Flow> {
         let verdict = match value.map(serde_json::from_slice::<Value>) {
-            Some(Ok(value)) => self.schemas.check(&value, topic)?,
+            Some(Ok(value)) => self.schemas.check(&value, event.topic.as_deref())?,
             Some(Err(e)) => Verdict::not_json(format!("the value is not JSON: {e}")),
             None => Verdict::not_json("the event is a tombstone (no value)"),
         };
-        self.verdict(origin, verdict)
+        let seen = Seen {
+            timestamp: event.timestamp,
+            key: event.key.as_deref(),
+        };
+        self.verdict(&event.origin, seen, verdict)
     }
 }
 
 impl<W: Write> Sink for ValidateSink<W> {
     fn event(&mut self, event: Event) -> anyhow::Result<Flow> {
-        self.check(
-            &event.origin,
-            event.topic.as_deref(),
-            event.value.as_deref(),
-        )
+        self.check(&event, event.value.as_deref())
     }
 
     /// With `--jq`, the transformed value is what is checked.
     fn json(&mut self, event: &Event, json: Vec<u8>) -> anyhow::Result<Flow> {
-        self.check(&event.origin, event.topic.as_deref(), Some(&json))
+        self.check(event, Some(&json))
     }
 
     fn unreadable(&mut self, bad: Unreadable) -> anyhow::Result<Flow> {
-        self.verdict(&bad.origin, Verdict::not_json(bad.reason))
+        self.verdict(&bad.origin, Seen::default(), Verdict::not_json(bad.reason))
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {

@@ -41,17 +41,52 @@ pub struct Tally {
 pub struct Reporter {
     format: ReportFormat,
     warn_unchecked: bool,
+    /// Colours in the text report (a terminal, NO_COLOR unset).
+    color: bool,
     pub tally: Tally,
     junit: Vec<(Place, String, Vec<Violation>)>,
 }
 
+/// What a report says of the event besides its place: its time and key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seen<'a> {
+    pub timestamp: Option<i64>,
+    pub key: Option<&'a [u8]>,
+}
+
+impl Seen<'_> {
+    fn key_text(&self) -> Option<String> {
+        self.key
+            .map(|k| crate::safe::line(&String::from_utf8_lossy(k)).into_owned())
+    }
+
+    fn time_text(&self) -> Option<String> {
+        self.timestamp.and_then(crate::event::format_timestamp)
+    }
+}
+
+const RED: &str = "\x1b[1;31m";
+const YELLOW: &str = "\x1b[1;33m";
+const DIM: &str = "\x1b[2m";
+const BLUE: &str = "\x1b[34m";
+const RESET: &str = "\x1b[0m";
+
 impl Reporter {
-    pub fn new(format: ReportFormat, warn_unchecked: bool) -> Reporter {
+    pub fn new(format: ReportFormat, warn_unchecked: bool, color: bool) -> Reporter {
         Reporter {
             format,
             warn_unchecked,
+            color,
             tally: Tally::default(),
             junit: Vec::new(),
+        }
+    }
+
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
         }
     }
 
@@ -59,6 +94,7 @@ impl Reporter {
     pub fn record(
         &mut self,
         place: &Place,
+        seen: Seen<'_>,
         verdict: Verdict,
         out: &mut impl Write,
     ) -> std::io::Result<()> {
@@ -84,7 +120,7 @@ impl Reporter {
                 for v in &violations {
                     *t.by_keyword.entry(v.keyword.clone()).or_default() += 1;
                 }
-                self.invalid(place, schema, violations, out)?;
+                self.invalid(place, seen, schema, violations, out)?;
             }
         }
         Ok(())
@@ -93,15 +129,25 @@ impl Reporter {
     fn invalid(
         &mut self,
         place: &Place,
+        seen: Seen<'_>,
         schema: String,
         violations: Vec<Violation>,
         out: &mut impl Write,
     ) -> std::io::Result<()> {
         match self.format {
             ReportFormat::Text => {
+                let mut about = String::new();
+                if let Some(time) = seen.time_text() {
+                    about.push_str(&format!(" {}", self.paint(DIM, &time)));
+                }
+                if let Some(key) = seen.key_text() {
+                    about.push_str(&format!(" key={key}"));
+                }
                 writeln!(
                     out,
-                    "{place}: invalid against {schema} ({} violation(s))",
+                    "{}{about}: {} against {schema} ({} violation(s))",
+                    self.paint(YELLOW, &crate::safe::line(&place.to_string())),
+                    self.paint(RED, "invalid"),
                     violations.len()
                 )?;
                 for v in &violations {
@@ -112,7 +158,8 @@ impl Reporter {
                     };
                     writeln!(
                         out,
-                        "  {pointer}: {} [{} at {}]",
+                        "  {}: {} [{} at {}]",
+                        self.paint(BLUE, pointer),
                         v.message,
                         v.keyword,
                         or_root(&v.schema_path)
@@ -124,7 +171,13 @@ impl Reporter {
                     .iter()
                     .map(|v| serde_json::json!({"pointer": v.pointer, "keyword": v.keyword, "schema_path": v.schema_path, "message": v.message}))
                     .collect();
-                let mut line = serde_json::json!({"place": place.to_string(), "schema": schema, "violations": errors});
+                let mut line = serde_json::json!({
+                    "place": place.to_string(),
+                    "timestamp": seen.time_text(),
+                    "key": seen.key.map(|k| String::from_utf8_lossy(k).into_owned()),
+                    "schema": schema,
+                    "violations": errors,
+                });
                 match place {
                     Place::Line { file, line: n } => {
                         line["file"] = file.to_string().into();
@@ -359,14 +412,19 @@ mod tests {
     }
 
     fn report(format: ReportFormat) -> String {
-        let mut r = Reporter::new(format, false);
+        let mut r = Reporter::new(format, false, false);
         let mut out = Vec::new();
         let place = Place::Line {
             file: "fixtures/orders.jsonl".into(),
             line: 3,
         };
+        let seen = Seen {
+            timestamp: Some(1_767_225_600_000),
+            key: Some(b"order-7"),
+        };
         r.record(
             &place,
+            seen,
             Verdict::Valid {
                 schema: "orders.json".into(),
             },
@@ -375,6 +433,7 @@ mod tests {
         .unwrap();
         r.record(
             &place,
+            seen,
             Verdict::Invalid {
                 schema: "orders.json".into(),
                 violations: vec![violation()],
@@ -387,9 +446,28 @@ mod tests {
     }
 
     #[test]
+    fn colours_only_when_asked() {
+        let mut r = Reporter::new(ReportFormat::Text, false, true);
+        let mut out = Vec::new();
+        let place = Place::Line {
+            file: "f".into(),
+            line: 1,
+        };
+        let invalid = Verdict::Invalid {
+            schema: "s.json".into(),
+            violations: vec![violation()],
+        };
+        r.record(&place, Seen::default(), invalid, &mut out)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\x1b[1;31minvalid\x1b[0m"), "{text}");
+        assert!(!report(ReportFormat::Text).contains('\x1b'));
+    }
+
+    #[test]
     fn text_report() {
         let text = report(ReportFormat::Text);
-        assert!(text.starts_with("fixtures/orders.jsonl:3: invalid against orders.json (1 violation(s))\n  /total: \"12.50\" is not of type \"number\" [type at /properties/total/type]\n"), "{text}");
+        assert!(text.starts_with("fixtures/orders.jsonl:3 2026-01-01T00:00:00.000Z key=order-7: invalid against orders.json (1 violation(s))\n  /total: \"12.50\" is not of type \"number\" [type at /properties/total/type]\n"), "{text}");
         assert!(
             text.contains("all events") && text.contains("keyword"),
             "{text}"
@@ -400,6 +478,8 @@ mod tests {
     fn json_report() {
         let text = report(ReportFormat::Json);
         let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(v["timestamp"], "2026-01-01T00:00:00.000Z");
+        assert_eq!(v["key"], "order-7");
         assert_eq!(v["line"], 3);
         assert_eq!(v["violations"][0]["pointer"], "/total");
     }

@@ -31,10 +31,11 @@ fn valid_fixtures_exit_0_and_violations_exit_1() {
     ]);
     bad.expect_code(1);
     let first = bad.stdout.lines().next().unwrap();
+    // Where, when and which key, then what.
     assert!(
-        first.ends_with(
-            "fixtures/events/orders.jsonl:13: invalid against orders.json (2 violation(s))"
-        ),
+        first.contains("fixtures/events/orders.jsonl:13 20")
+            && first.contains(" key=")
+            && first.ends_with(": invalid against orders.json (2 violation(s))"),
         "{first}"
     );
     assert!(
@@ -261,14 +262,16 @@ fn topics_are_validated_by_topic_name() {
     let run = run(command);
     run.expect_code(1);
     assert!(
-        run.stdout
-            .contains(&format!("{topic}/1@0: invalid against {topic}.json")),
+        run.stdout.contains(&format!(
+            "{topic}/1@0 2023-11-14T22:13:21.000Z key=b: invalid against {topic}.json"
+        )),
         "{}",
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains(&format!("{topic}/1@1: invalid against (not JSON)")),
+        run.stdout.contains(&format!(
+            "{topic}/1@1 2023-11-14T22:13:22.000Z key=c: invalid against (not JSON)"
+        )),
         "{}",
         run.stdout
     );
@@ -350,4 +353,46 @@ fn read_and_tail_mark_invalid_events_inline() {
     assert_eq!(tail.positions(), vec![(0, 1)]);
     let broken = evt(&["read", &topic, "--validate", "/nonexistent.json"]);
     broken.expect_code(2);
+}
+
+/// Plain values (no topic) against a directory of schemas, which chooses by topic: nothing can
+/// pick a schema, which is one usage error (exit 2), not one violation per line; with
+/// --schema-by the same values are checked (the option `read --validate` takes too).
+#[test]
+fn plain_values_against_a_schema_directory_need_a_field_to_choose_by() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.jsonl");
+    std::fs::write(
+        &values,
+        "{\"type\":\"orders\",\"id\":1}\n{\"type\":\"orders\"}\n",
+    )
+    .unwrap();
+    let schemas = repo("fixtures/schemas");
+    let refused = validate(&["--schema", &schemas, values.to_str().unwrap()]);
+    refused.expect_code(2);
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("--schema-by"), "{}", refused.stderr);
+    assert!(
+        !refused.stdout.contains("invalid against"),
+        "{}",
+        refused.stdout
+    );
+    let chosen = validate(&[
+        "--schema",
+        &schemas,
+        "--schema-by",
+        ".type",
+        values.to_str().unwrap(),
+    ]);
+    assert_ne!(chosen.status, Some(2), "{}", chosen.stderr);
+    let mut read = evt_command();
+    read.args([
+        "read",
+        values.to_str().unwrap(),
+        "--validate",
+        &schemas,
+        "--schema-by",
+        ".type",
+    ]);
+    assert_ne!(run(read).status, Some(2));
 }
