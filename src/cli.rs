@@ -21,7 +21,64 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The options of [`ConnectionArgs`], by id.
+const CONNECTION: [&str; 6] = [
+    "brokers",
+    "properties",
+    "config_file",
+    "profile",
+    "timeout",
+    "playground",
+];
+/// The commands that never connect to a broker.
+const OFFLINE: [&str; 3] = ["playground", "completions", "man"];
+
+/// The command line as evt parses it, built: the connection options are hidden from the
+/// commands that never connect (`playground`, `completions`, `man`), in their help, man pages
+/// and completions.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    for name in OFFLINE {
+        if let Some(sub) = cmd.find_subcommand_mut(name) {
+            *sub = std::mem::take(sub).mut_args(|a| {
+                if CONNECTION.contains(&a.get_id().as_str()) {
+                    a.hide(true)
+                } else {
+                    a
+                }
+            });
+        }
+    }
+    cmd
+}
+
+/// A connection option given on the command line to a command that never connects: it would
+/// be ignored, so it is refused (the message says which and why).
+pub fn refuse_unused(matches: &clap::ArgMatches) -> Result<(), String> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    if !OFFLINE.contains(&name) {
+        return Ok(());
+    }
+    for id in CONNECTION {
+        if sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+            let flag = match id {
+                "properties" => "-X".to_string(),
+                "config_file" => "--config".to_string(),
+                other => format!("--{other}"),
+            };
+            return Err(format!(
+                "{flag} does nothing for `evt {name}`, which connects to no broker; leave it out"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
     /// Bootstrap brokers, comma separated (host:port,…), or a RabbitMQ Streams address
     /// (rabbitmq-stream://user:password@host:5552/vhost). Default: the profile's, else
@@ -612,6 +669,7 @@ pub struct ValidateArgs {
 
 /// How files are read.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Input")]
 pub struct InputArgs {
     /// How to read files: jsonl (one event per line), json (one document: an array of events or
     /// one event), values (each line's bytes are a value). Default: json for .json files,
@@ -787,6 +845,7 @@ pub struct TailArgs {
 
 /// The window of a bounded read: `--from` and `--until`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Window")]
 pub struct RangeArgs {
     /// Where to start, inclusive: beginning, end, 1234, -100, +100, 2h, 2026-11-24T10:00, @MS.
     #[arg(
@@ -804,6 +863,7 @@ pub struct RangeArgs {
 
 /// Which partitions and how many events.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Window")]
 pub struct SelectArgs {
     /// Only these partitions, comma separated (e.g. -p 0,2).
     #[arg(short, long = "partition", value_name = "LIST", value_delimiter = ',')]
@@ -884,6 +944,7 @@ pub struct InlineValidateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format: pretty, compact (one line per event), json (the envelope), value, table,
     /// or template='…' (as -f). Default: pretty on a terminal, json when piped.

@@ -7,11 +7,16 @@ use std::process::ExitCode;
 static ALLOCATOR: evt::memory::Counting<mimalloc::MiMalloc> =
     evt::memory::Counting(mimalloc::MiMalloc);
 
-use clap::Parser;
+use clap::FromArgMatches;
 use evt::error::{exit_status_of, ExitStatus};
 
 fn main() -> ExitCode {
-    let cli = evt::cli::Cli::parse();
+    let matches = evt::cli::command().get_matches();
+    if let Err(why) = evt::cli::refuse_unused(&matches) {
+        eprintln!("evt: {why}");
+        return ExitStatus::Usage.into();
+    }
+    let cli = evt::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -59,3 +59,83 @@ fn man_prints_the_main_page() {
         &page.stdout[..200.min(page.stdout.len())]
     );
 }
+
+/// `--help` groups options by what they do; the commands that connect to nothing do not
+/// offer the connection options, and refuse them instead of ignoring them.
+#[test]
+fn help_groups_options_and_offline_commands_refuse_connection_options() {
+    let mut command = evt_command();
+    command.args(["read", "--help"]);
+    let help = run(command);
+    help.ok();
+    let section_of = |flag: &str| {
+        let at = help
+            .stdout
+            .find(flag)
+            .unwrap_or_else(|| panic!("{flag} in help"));
+        help.stdout[..at]
+            .lines()
+            .rev()
+            .find(|l| !l.starts_with(' ') && l.ends_with(':'))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(section_of("--format <FORMAT>"), "Output:");
+    assert_eq!(section_of("--time <STYLE>"), "Output:");
+    assert_eq!(section_of("--validate <PATH>"), "Validation:");
+    assert_eq!(section_of("--from <POS>"), "Window:");
+    assert_eq!(section_of("--brokers <LIST>"), "Connection:");
+    for offline in ["playground", "completions", "man"] {
+        let mut command = evt_command();
+        command.args([offline, "--help"]);
+        let help = run(command);
+        help.ok();
+        assert!(
+            !help.stdout.contains("--brokers"),
+            "{offline}: {}",
+            help.stdout
+        );
+        assert!(
+            !help.stdout.contains("--timeout"),
+            "{offline}: {}",
+            help.stdout
+        );
+    }
+    let mut command = evt_command();
+    command.args(["playground", "-b", "localhost:9092"]);
+    let refused = run(command);
+    refused.expect_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("--brokers does nothing for `evt playground`"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// Every man page has its examples (where the command gives some), exit status, environment
+/// and files.
+#[test]
+fn man_pages_have_examples_exit_status_environment_and_files() {
+    for page in ["evt-read.1", "evt-lag.1", "evt.1"] {
+        let text = std::fs::read_to_string(repo(&format!("man/{page}"))).unwrap();
+        for section in [
+            ".SH \"EXIT STATUS\"",
+            ".SH ENVIRONMENT",
+            ".SH FILES",
+            ".SH NAME",
+        ] {
+            assert!(text.contains(section), "{page}: {section}");
+        }
+    }
+    let read = std::fs::read_to_string(repo("man/evt-read.1")).unwrap();
+    assert!(
+        read.contains(".SH EXAMPLES\n.PP\n\\fBevt read orders \\-\\-from 2h\\fR"),
+        "{read}"
+    );
+    assert!(
+        read.contains("evt\\-read \\- Read a bounded window"),
+        "the NAME line"
+    );
+}
