@@ -86,54 +86,44 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
     })?
 }
 
+/// `--playground`: the demo broker started inside this process, and the command pointed at
+/// it (a replay's target topic made with it: the embedded broker cannot create topics on
+/// request). `evt playground`, `completions` and `man` refuse the flag (`cli::refuse_unused`).
+fn in_process_playground(config: &mut Config) -> anyhow::Result<Option<playground::Playground>> {
+    if !config.in_process_playground {
+        return Ok(None);
+    }
+    let mut options = playground::Options::default();
+    let demo = |name: &str| playground::demo::TOPICS.iter().find(|(t, _)| *t == name);
+    if let Job::Replay(job) = &config.job {
+        if job.same_cluster && demo(&job.target_topic).is_none() {
+            let source = job.request.topics().first().cloned().unwrap_or_default();
+            let partitions = demo(&source).map_or(1, |(_, n)| *n);
+            options
+                .extra_topics
+                .push((job.target_topic.clone(), partitions));
+        }
+    }
+    let playground = playground::Playground::start(&options)?;
+    config.connection.brokers = playground.bootstrap().to_string();
+    if let Job::Replay(job) = &mut config.job {
+        if job.same_cluster {
+            job.target.brokers = playground.bootstrap().to_string();
+        }
+    }
+    if config.connection.verbose > 0 {
+        eprintln!(
+            "evt: playground running in-process at {}",
+            config.connection.brokers
+        );
+    }
+    Ok(Some(playground))
+}
+
 fn run_blocking(cli: cli::Cli, stop: &Stop) -> anyhow::Result<ExitStatus> {
     let mut config = Config::from_cli(cli)?;
     // Kept alive until the command ends: the broker lives inside this process.
-    let _playground = if config.in_process_playground {
-        let mut options = playground::Options::default();
-        match &config.job {
-            Job::Playground(_) | Job::Completions(_) | Job::Man(_) => {
-                return Err(error::EvtError::usage(
-                    "--playground runs a playground inside a command that reads or writes topics; \
-                     for one of its own, run `evt playground`",
-                ))
-            }
-            // The embedded broker cannot create topics on request: a replay's target on it
-            // is made with it, with the source's partitions.
-            Job::Replay(job)
-                if job.same_cluster
-                    && !playground::demo::TOPICS
-                        .iter()
-                        .any(|(name, _)| *name == job.target_topic) =>
-            {
-                let source = job.request.topics().first().cloned().unwrap_or_default();
-                let partitions = playground::demo::TOPICS
-                    .iter()
-                    .find(|(name, _)| *name == source)
-                    .map_or(1, |(_, n)| *n);
-                options
-                    .extra_topics
-                    .push((job.target_topic.clone(), partitions));
-            }
-            _ => {}
-        }
-        let playground = playground::Playground::start(&options)?;
-        config.connection.brokers = playground.bootstrap().to_string();
-        if let Job::Replay(job) = &mut config.job {
-            if job.same_cluster {
-                job.target.brokers = playground.bootstrap().to_string();
-            }
-        }
-        if config.connection.verbose > 0 {
-            eprintln!(
-                "evt: playground running in-process at {}",
-                config.connection.brokers
-            );
-        }
-        Some(playground)
-    } else {
-        None
-    };
+    let _playground = in_process_playground(&mut config)?;
     let connection = &config.connection;
     match config.job {
         Job::Read(job) | Job::Tail(job) => commands::read::run(connection, job, stop),

@@ -139,3 +139,46 @@ fn man_pages_have_examples_exit_status_environment_and_files() {
         "the NAME line"
     );
 }
+
+/// A second `scripts/setup` (everything installed, as when the tests run) reaches for no
+/// package manager and is done within seconds: apt-get, pip and cargo are stand-ins here that
+/// record any call.
+#[test]
+fn setup_with_everything_installed_installs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls");
+    for tool in ["apt-get", "sudo"] {
+        let fake = dir.path().join(tool);
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho {tool} \"$@\" >> {}\nexit 1\n",
+                calls.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut command = std::process::Command::new(repo("scripts/setup"));
+    command.env("PATH", path);
+    let started = std::time::Instant::now();
+    let ran = run(command);
+    ran.ok();
+    assert!(
+        !calls.exists(),
+        "called: {}",
+        std::fs::read_to_string(&calls).unwrap_or_default()
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(ran.stdout.contains("setup: ready"), "{}", ran.stdout);
+}

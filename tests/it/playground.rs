@@ -560,7 +560,9 @@ fn an_in_process_playground_replays_and_is_refused_where_it_cannot_apply() {
         let refused = run(evt_in(args));
         refused.expect_code(2);
         assert!(
-            refused.stderr.contains("run `evt playground`"),
+            refused
+                .stderr
+                .contains("--playground does nothing for `evt "),
             "{}",
             refused.stderr
         );
