@@ -31,15 +31,18 @@ fn start_node(dir: &std::path::Path, ports: &[u16]) -> i32 {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/rabbitmq-node");
     let log_dir = dir.join("log");
     // A restarted node appends to its log: only a startup after this one counts.
-    let before: usize = std::fs::read_dir(&log_dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|f| {
-            std::fs::read_to_string(f.path())
-                .map_or(0, |t| t.matches("Server startup complete").count())
-        })
-        .sum();
+    let startups = || -> usize {
+        std::fs::read_dir(&log_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|f| {
+                std::fs::read_to_string(f.path())
+                    .map_or(0, |t| t.matches("Server startup complete").count())
+            })
+            .sum()
+    };
+    let before = startups();
     let mut command = Command::new(script);
     command
         .arg(dir)
@@ -49,18 +52,7 @@ fn start_node(dir: &std::path::Path, ports: &[u16]) -> i32 {
         .stderr(Stdio::piped());
     let child = spawn_for_life(command, libc::SIGTERM)
         .unwrap_or_else(|e| panic!("cannot start {script}: {e} (scripts/setup installs RabbitMQ)"));
-    let started = || {
-        let now: usize = std::fs::read_dir(&log_dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|f| {
-                std::fs::read_to_string(f.path())
-                    .map_or(0, |t| t.matches("Server startup complete").count())
-            })
-            .sum();
-        now > before
-    };
+    let started = || startups() > before;
     let context = || {
         format!(
             "RabbitMQ did not start (is it installed? scripts/setup installs it):\n{}",
