@@ -72,7 +72,7 @@ pub fn to_event(
         partition: 0,
         offset,
     };
-    let message = match amqp::decode(bytes) {
+    let mut message = match amqp::decode(bytes) {
         Ok(m) => m,
         Err(e) => {
             return Err(Unreadable {
@@ -94,7 +94,8 @@ pub fn to_event(
         Some(ms) => (ms, TimestampType::Create),
         None => (chunk_time, TimestampType::LogAppend),
     };
-    let value = body_of(&message.body, &mut types);
+    // The body is moved out, not copied: this runs once per event read.
+    let value = body_of(std::mem::take(&mut message.body), &mut types);
     let mut list = if headers {
         headers_of(&message, mapping, &mut types)
     } else {
@@ -124,18 +125,18 @@ pub fn to_event(
 }
 
 /// The envelope's value for a body, noting its type when it is not one data section.
-fn body_of(body: &Body, types: &mut Vec<(String, &'static str)>) -> Option<Vec<u8>> {
+fn body_of(body: Body, types: &mut Vec<(String, &'static str)>) -> Option<Vec<u8>> {
     match body {
         Body::None => None,
-        Body::Data(parts) if parts.len() == 1 => Some(parts[0].clone()),
+        Body::Data(mut parts) if parts.len() == 1 => parts.pop(),
         Body::Value(Value::String(text)) => {
             types.push((BODY.into(), "string"));
-            Some(text.as_bytes().to_vec())
+            Some(text.into_bytes())
         }
         other => {
             types.push((BODY.into(), "amqp-body"));
             Some(amqp::encode(&Message {
-                body: other.clone(),
+                body: other,
                 ..Message::default()
             }))
         }
