@@ -18,6 +18,8 @@ pub struct ValidateSink<W: Write> {
     max_errors: Option<u64>,
     /// Stdout went away: stop quietly.
     pub pipe_closed: bool,
+    /// The run could not check anything (no way to choose a schema): no summary.
+    abandoned: bool,
 }
 
 impl<W: Write> ValidateSink<W> {
@@ -35,6 +37,7 @@ impl<W: Write> ValidateSink<W> {
             out,
             max_errors,
             pipe_closed: false,
+            abandoned: false,
         }
     }
 
@@ -69,7 +72,15 @@ impl<W: Write> ValidateSink<W> {
     /// Checks `value` (the event's, or what `--jq` made of it).
     fn check(&mut self, event: &Event, value: Option<&[u8]>) -> anyhow::Result<Flow> {
         let verdict = match value.map(serde_json::from_slice::<Value>) {
-            Some(Ok(value)) => self.schemas.check(&value, event.topic.as_deref())?,
+            Some(Ok(value)) => match self.schemas.check(&value, event.topic.as_deref()) {
+                Ok(verdict) => verdict,
+                Err(e) => {
+                    // A usage error (no way to choose a schema): no summary of a run that
+                    // could not check anything.
+                    self.abandoned = true;
+                    return Err(e);
+                }
+            },
             Some(Err(e)) => Verdict::not_json(format!("the value is not JSON: {e}")),
             None => Verdict::not_json("the event is a tombstone (no value)"),
         };
@@ -96,7 +107,7 @@ impl<W: Write> Sink for ValidateSink<W> {
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        if self.pipe_closed {
+        if self.pipe_closed || self.abandoned {
             return Ok(());
         }
         let written = self

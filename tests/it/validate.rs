@@ -372,11 +372,7 @@ fn plain_values_against_a_schema_directory_need_a_field_to_choose_by() {
     refused.expect_code(2);
     assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("--schema-by"), "{}", refused.stderr);
-    assert!(
-        !refused.stdout.contains("invalid against"),
-        "{}",
-        refused.stdout
-    );
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
     let chosen = validate(&[
         "--schema",
         &schemas,
