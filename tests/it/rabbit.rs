@@ -319,22 +319,11 @@ fn published_messages_come_back_exactly_and_once() {
 fn an_independent_client_agrees_on_every_message() {
     use evt::broker::rabbit::amqp::{self, Body, Message, Value};
     use evt::broker::rabbit::client::Start;
-    let peer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/rstream_peer.py");
     let port = rabbit().stream_port.to_string();
     let mut client = connect();
     let stream = unique_topic("rabbit-peer");
     client.create(&stream, &[]).unwrap();
-    // Bounded like every wait here: the peer is killed after DEADLINE.
-    let limit = DEADLINE.as_secs().to_string();
-    let published = Command::new("timeout")
-        .args([limit.as_str(), "python3", peer, "publish", &port, &stream])
-        .output()
-        .expect("python3 runs (scripts/setup installs rstream)");
-    assert!(
-        published.status.success(),
-        "rstream publish: {}",
-        String::from_utf8_lossy(&published.stderr)
-    );
+    peer("rstream_peer.py", &["publish", &port, &stream]);
     let mut reader = connect();
     reader.subscribe(1, &stream, Start::First, 10).unwrap();
     let mut records = Vec::new();
@@ -392,23 +381,7 @@ fn an_independent_client_agrees_on_every_message() {
         client.publish(2, &[(1, amqp::encode(&ours))]).unwrap(),
         vec![]
     );
-    let consumed = Command::new("timeout")
-        .args([
-            limit.as_str(),
-            "python3",
-            peer,
-            "consume",
-            &port,
-            &stream,
-            "3",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        consumed.status.success(),
-        "rstream consume: {}",
-        String::from_utf8_lossy(&consumed.stderr)
-    );
+    let consumed = peer("rstream_peer.py", &["consume", &port, &stream, "3"]);
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&consumed.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -444,21 +417,11 @@ fn evt_on_streams(args: &[&str]) -> Run {
 /// message, each with its own offset, in order.
 #[test]
 fn compressed_sub_entry_batches_from_another_client_are_read_message_by_message() {
-    let peer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/rstream_peer.py");
     let stream = unique_topic("rabbit-batched");
     let mut client = connect();
     client.create(&stream, &[]).unwrap();
-    let limit = DEADLINE.as_secs().to_string();
     let port = rabbit().stream_port.to_string();
-    let published = Command::new("timeout")
-        .args([limit.as_str(), "python3", peer, "batches", &port, &stream])
-        .output()
-        .expect("python3 runs (scripts/setup installs rstream)");
-    assert!(
-        published.status.success(),
-        "rstream batches: {}",
-        String::from_utf8_lossy(&published.stderr)
-    );
+    peer("rstream_peer.py", &["batches", &port, &stream]);
     let read = evt_on_streams(&["read", &stream]);
     let events = read.ok().envelopes();
     assert_eq!(events.len(), 14, "{}", read.stdout);
@@ -551,19 +514,11 @@ fn topics_describe_and_lag_work_on_named_streams() {
     let stream = unique_topic("rabbit-lag");
     let mut client = connect();
     client.create(&stream, &[]).unwrap();
-    client.declare_publisher(0, None, &stream).unwrap();
-    let messages: Vec<(u64, Vec<u8>)> = (1..=10u64)
-        .map(|n| {
-            let m = evt::broker::rabbit::amqp::Message {
-                body: evt::broker::rabbit::amqp::Body::Data(vec![
-                    format!("{{\"n\":{n}}}").into_bytes()
-                ]),
-                ..Default::default()
-            };
-            (n, evt::broker::rabbit::amqp::encode(&m))
-        })
-        .collect();
-    client.publish(0, &messages).unwrap();
+    publish_bodies(
+        &stream,
+        (1..=10).map(|n| format!("{{\"n\":{n}}}").into_bytes()),
+        10,
+    );
     // The consumer "billing" processed offsets 0..=3.
     client.store_offset("billing", &stream, 3).unwrap();
     wait_until(
@@ -615,22 +570,14 @@ fn validate_and_stats_read_streams() {
     let stream = unique_topic("rabbit-validate");
     let mut client = connect();
     client.create(&stream, &[]).unwrap();
-    client.declare_publisher(0, None, &stream).unwrap();
-    let messages: Vec<(u64, Vec<u8>)> = (1..=6u64)
-        .map(|n| {
-            let value = if n == 4 {
-                r#"{"id":"four"}"#.to_string()
-            } else {
-                format!(r#"{{"id":{n}}}"#)
-            };
-            let m = evt::broker::rabbit::amqp::Message {
-                body: evt::broker::rabbit::amqp::Body::Data(vec![value.into_bytes()]),
-                ..Default::default()
-            };
-            (n, evt::broker::rabbit::amqp::encode(&m))
-        })
-        .collect();
-    client.publish(0, &messages).unwrap();
+    let bodies = (1..=6).map(|n| {
+        if n == 4 {
+            r#"{"id":"four"}"#.to_string().into_bytes()
+        } else {
+            format!(r#"{{"id":{n}}}"#).into_bytes()
+        }
+    });
+    publish_bodies(&stream, bodies, 6);
     let dir = tempfile::tempdir().unwrap();
     let schema = dir.path().join("order.json");
     std::fs::write(
@@ -723,19 +670,9 @@ fn a_tail_survives_a_broker_restart() {
 /// gives in seconds and the stream holds in milliseconds.
 #[test]
 fn a_message_published_through_an_exchange_keeps_its_routing_key_and_time() {
-    let peer = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/amqp091_peer.py");
     let stream = unique_topic("rabbit-amqp091");
-    let limit = DEADLINE.as_secs().to_string();
     let port = rabbit().amqp_port.to_string();
-    let published = Command::new("timeout")
-        .args([limit.as_str(), "python3", peer, &port, &stream])
-        .output()
-        .expect("python3 runs (scripts/setup installs pika)");
-    assert!(
-        published.status.success(),
-        "pika publish: {}",
-        String::from_utf8_lossy(&published.stderr)
-    );
+    peer("amqp091_peer.py", &[&port, &stream]);
     let read = evt_on_streams(&["read", &stream]);
     let event = parse_envelope(read.ok().stdout.trim()).unwrap();
     assert_eq!(event.key.as_deref(), Some(&b"order-7"[..]));
@@ -763,22 +700,48 @@ fn a_message_published_through_an_exchange_keeps_its_routing_key_and_time() {
 /// Publishes `n` small JSON messages (`{"n":i}` from `from`) to `stream` in frames of `per`,
 /// so the stream holds them in several chunks.
 fn publish_numbers(stream: &str, from: u64, n: u64, per: usize) {
+    let bodies = (from..from + n).map(|i| format!("{{\"n\":{i}}}").into_bytes());
+    publish_bodies(stream, bodies, per);
+}
+
+/// Publishes one data-section message per body to `stream`, in frames of `per`, and waits
+/// until every one is confirmed.
+fn publish_bodies(stream: &str, bodies: impl IntoIterator<Item = Vec<u8>>, per: usize) {
     use evt::broker::rabbit::amqp::{encode, Body, Message};
     let mut client = connect();
     client.declare_publisher(0, None, stream).unwrap();
-    let messages: Vec<(u64, Vec<u8>)> = (from..from + n)
-        .map(|i| {
+    let messages: Vec<(u64, Vec<u8>)> = (1u64..)
+        .zip(bodies)
+        .map(|(id, body)| {
             let m = Message {
-                body: Body::Data(vec![format!("{{\"n\":{i}}}").into_bytes()]),
+                body: Body::Data(vec![body]),
                 ..Message::default()
             };
-            (i + 1, encode(&m))
+            (id, encode(&m))
         })
         .collect();
     for frame in messages.chunks(per) {
         assert_eq!(client.publish(0, frame).unwrap(), vec![]);
     }
     client.close();
+}
+
+/// Runs a Python peer from `tests/peers` (bounded by [`DEADLINE`]) and fails the test with
+/// what it said when it does not succeed.
+fn peer(script: &str, args: &[&str]) -> std::process::Output {
+    let path = format!("{}/tests/peers/{script}", env!("CARGO_MANIFEST_DIR"));
+    let limit = DEADLINE.as_secs().to_string();
+    let ran = Command::new("timeout")
+        .args([limit.as_str(), "python3", &path])
+        .args(args)
+        .output()
+        .expect("python3 runs (scripts/setup installs the Python peers)");
+    assert!(
+        ran.status.success(),
+        "{script} {args:?}: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    ran
 }
 
 /// A window whose ends fall inside chunks of a stream written in many chunks: exactly its
